@@ -1,0 +1,64 @@
+import fastifyCookie from '@fastify/cookie'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import fp from 'fastify-plugin'
+import type { CookieOptions } from './lib/cookie-options.js'
+import { ERROR_CODES } from './lib/errors.js'
+import { type CookieSessionOptions, resolveOptions } from './lib/options.js'
+import type { Session } from './lib/session.js'
+import { CookieSessionInterface } from './lib/session-interface.js'
+
+async function cookieSession (fastify: FastifyInstance, options: CookieSessionOptions): Promise<void> {
+  const resolved = resolveOptions(options)
+  const sessionInterface = new CookieSessionInterface(resolved)
+  const { cookieName } = resolved
+
+  if (!fastify.hasPlugin('@fastify/cookie')) await fastify.register(fastifyCookie)
+
+  fastify.decorateRequest('session', null as unknown as Session)
+
+  // @fastify/cookie's own onRequest hook, registered first, has parsed the header unless the app moved or turned off that hook.
+  fastify.addHook('onRequest', function openSession (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
+    const cookies = request.cookies ?? (request.headers.cookie === undefined ? undefined : fastify.parseCookie(request.headers.cookie))
+    request.session = sessionInterface.openSession(cookies?.[cookieName])
+    done()
+  })
+
+  fastify.addHook('onSend', function saveSession (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) {
+    const error = sessionInterface.saveSession(request, reply)
+    if (error === undefined) done(null, payload)
+    else done(error)
+  })
+}
+
+// eslint-disable-next-line @typescript-eslint/no-redeclare
+namespace fastifyCookieSession {
+  /** Augment it to type the session: `declare module 'fastify-cookie-session' { interface SessionData { username: string } }`. */
+  export interface SessionData {
+    [key: string]: unknown
+  }
+  export type FastifyCookieSessionOptions = CookieSessionOptions
+  export type SessionCookieOptions = CookieOptions
+  export type FastifySession<Data extends object = SessionData> = Session<Data>
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session: Session<fastifyCookieSession.SessionData>
+  }
+}
+
+interface FastifyCookieSession extends FastifyPluginAsync<CookieSessionOptions> {
+  default: FastifyCookieSession
+  fastifyCookieSession: FastifyCookieSession
+  errorCodes: typeof ERROR_CODES
+}
+
+const fastifyCookieSession = fp(cookieSession, { fastify: '5.x', name: 'fastify-cookie-session' }) as FastifyCookieSession
+fastifyCookieSession.default = fastifyCookieSession
+fastifyCookieSession.fastifyCookieSession = fastifyCookieSession
+fastifyCookieSession.errorCodes = ERROR_CODES
+
+export = fastifyCookieSession
+// TS emits `module.exports = …` after these lines; they let Node's cjs-module-lexer see the named exports for ESM `import { … }`.
+module.exports.default = fastifyCookieSession
+module.exports.fastifyCookieSession = fastifyCookieSession

@@ -1,0 +1,91 @@
+import { type SessionRecord, TaggedJsonSerializer } from './serializer.js'
+import { checkAge, type Refusal, type TimestampSigner } from './timestamp-signer.js'
+
+/** What a verified cookie says, apart from the data itself. */
+export interface VerifiedCookie {
+  json: string
+  timestampSeconds: number
+  /** 0 when the current secret signed it; higher for a fallback secret. */
+  keyIndex: number
+  permanent: boolean
+}
+
+/** A freshly verified cookie comes with its parsed data, so it is not parsed twice. */
+export interface OpenedCookie extends VerifiedCookie {
+  record?: SessionRecord
+}
+
+export interface SessionCodecOptions {
+  timestampSigner: TimestampSigner
+  serializer: TaggedJsonSerializer
+  lifetimeSeconds: number
+  futureToleranceSeconds: number
+  /** How many recently verified cookies to remember; 0 turns the cache off. */
+  verifiedCacheSize: number
+}
+
+export const PERMANENT_KEY = '_permanent'
+
+/**
+ * A cookie value to session data and back: the serializer on top of the timestamp signer.
+ *
+ * Most requests carry the same cookie as the one before, so the result of a successful
+ * verification is remembered, keyed by the exact cookie text. Only cookies that verified
+ * enter the cache, so forged ones cannot fill it, and it is bounded anyway. A hit still
+ * checks the age, so expiry is enforced on every read.
+ */
+export class SessionCodec {
+  readonly serializer: TaggedJsonSerializer
+  readonly #timestampSigner: TimestampSigner
+  readonly #lifetimeSeconds: number
+  readonly #futureToleranceSeconds: number
+  readonly #verified = new Map<string, VerifiedCookie>()
+  readonly #verifiedCacheSize: number
+
+  constructor (options: SessionCodecOptions) {
+    this.serializer = options.serializer
+    this.#timestampSigner = options.timestampSigner
+    this.#lifetimeSeconds = options.lifetimeSeconds
+    this.#futureToleranceSeconds = options.futureToleranceSeconds
+    this.#verifiedCacheSize = options.verifiedCacheSize
+  }
+
+  open (cookieValue: string, nowSeconds: number): OpenedCookie | Refusal {
+    const cached = this.#verified.get(cookieValue)
+    if (cached !== undefined) {
+      return checkAge(cached.timestampSeconds, nowSeconds, this.#lifetimeSeconds, this.#futureToleranceSeconds) ?? cached
+    }
+    const unsigned = this.#timestampSigner.unsign(cookieValue, nowSeconds, this.#lifetimeSeconds, this.#futureToleranceSeconds)
+    if (typeof unsigned === 'string') return unsigned
+    const decoded = this.serializer.decodePayload(unsigned.payload)
+    if (typeof decoded === 'string') return decoded
+    const { json } = decoded
+    const record = this.serializer.loadJson(json)
+    if (typeof record === 'string') return record
+    const verified: VerifiedCookie = {
+      json,
+      timestampSeconds: unsigned.timestampSeconds,
+      keyIndex: unsigned.keyIndex,
+      permanent: record.get(PERMANENT_KEY) === true
+    }
+    this.#remember(cookieValue, verified)
+    return { ...verified, record }
+  }
+
+  /** The data of a cookie that `open` accepted. */
+  parse (verified: VerifiedCookie): SessionRecord {
+    return this.serializer.loadJson(verified.json) as SessionRecord
+  }
+
+  seal (record: SessionRecord, nowSeconds: number): string {
+    return this.#timestampSigner.sign(this.serializer.encodePayload(this.serializer.dumpJson(record)), nowSeconds)
+  }
+
+  #remember (cookieValue: string, verified: VerifiedCookie): void {
+    if (this.#verifiedCacheSize === 0) return
+    if (this.#verified.size >= this.#verifiedCacheSize) {
+      this.#verified.delete(this.#verified.keys().next().value as string)
+    }
+    this.#verified.set(cookieValue, verified)
+  }
+}

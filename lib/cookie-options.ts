@@ -1,0 +1,93 @@
+import { optionError } from './errors.js'
+
+export type SameSite = 'lax' | 'strict' | 'none'
+
+/** The `cookie` option: attributes of the session cookie (Flask's `SESSION_COOKIE_*`). */
+export interface CookieOptions {
+  /** Default `'/'` (`SESSION_COOKIE_PATH`). */
+  path?: string
+  /** Default none: a host-only cookie (`SESSION_COOKIE_DOMAIN`). */
+  domain?: string
+  /** Default `true` (`SESSION_COOKIE_HTTPONLY`). */
+  httpOnly?: boolean
+  /** Default `false` (`SESSION_COOKIE_SECURE`); `'auto'` sets it when the request came over https. */
+  secure?: boolean | 'auto'
+  /** Default `'lax'` (`SESSION_COOKIE_SAMESITE`); `false` leaves the attribute out. */
+  sameSite?: SameSite | false
+  /** Default `false` (`SESSION_COOKIE_PARTITIONED`); needs `secure`. */
+  partitioned?: boolean
+}
+
+const COOKIE_OPTION_NAMES = new Set(['path', 'domain', 'httpOnly', 'secure', 'sameSite', 'partitioned'])
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const PATH = /^\/[\u0020-\u003a\u003c-\u007e]*$/
+const DOMAIN = /^\.?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i
+const SAME_SITE_ATTRIBUTE: Record<SameSite, string> = { lax: 'Lax', strict: 'Strict', none: 'None' }
+const EPOCH = 'Thu, 01 Jan 1970 00:00:00 GMT'
+
+function expectType (name: string, value: unknown, type: string): void {
+  if (value !== undefined && typeof value !== type) throw optionError(`option "cookie.${name}" must be a ${type}, got ${typeof value}`)
+}
+
+/**
+ * Writes the `Set-Cookie` header of the session cookie. The attributes are validated and
+ * turned into text once, at registration; a request only adds the value and the expiry.
+ */
+export class CookieWriter {
+  readonly name: string
+  readonly secure: boolean | 'auto'
+  readonly #domain: string
+  readonly #secureSuffix: string
+  readonly #insecureSuffix: string
+
+  constructor (name: string, options: CookieOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw optionError('option "cookie" must be an object')
+    for (const key of Object.keys(options)) {
+      if (!COOKIE_OPTION_NAMES.has(key)) throw optionError(`unknown option "cookie.${key}"; known: ${[...COOKIE_OPTION_NAMES].join(', ')}`)
+    }
+    const { path = '/', domain, httpOnly = true, secure = false, sameSite = 'lax', partitioned = false } = options
+    if (!TOKEN.test(name)) throw optionError(`option "cookieName" must be a cookie name token, got ${JSON.stringify(name)}`)
+    expectType('path', path, 'string')
+    if (!PATH.test(path)) throw optionError(`option "cookie.path" must start with "/" and hold no ";" or control characters, got ${JSON.stringify(path)}`)
+    expectType('domain', domain, 'string')
+    if (domain !== undefined && !DOMAIN.test(domain)) throw optionError(`option "cookie.domain" is not a valid domain: ${JSON.stringify(domain)}`)
+    expectType('httpOnly', httpOnly, 'boolean')
+    if (secure !== 'auto') expectType('secure', secure, 'boolean')
+    expectType('partitioned', partitioned, 'boolean')
+    if (sameSite !== false && !(sameSite in SAME_SITE_ATTRIBUTE)) {
+      throw optionError(`option "cookie.sameSite" must be 'lax', 'strict', 'none' or false, got ${JSON.stringify(sameSite)}`)
+    }
+    if (sameSite === 'none' && secure === false) {
+      throw optionError('option "cookie.sameSite" is \'none\', which browsers only accept on a Secure cookie: set cookie.secure to true or \'auto\'')
+    }
+    if (partitioned && secure === false) {
+      throw optionError('option "cookie.partitioned" needs a Secure cookie: set cookie.secure to true or \'auto\'')
+    }
+    if (name.startsWith('__Secure-') && secure !== true) {
+      throw optionError(`cookie name "${name}" has the __Secure- prefix, which browsers only accept with cookie.secure: true`)
+    }
+    if (name.startsWith('__Host-') && (secure !== true || path !== '/' || domain !== undefined)) {
+      throw optionError(`cookie name "${name}" has the __Host- prefix, which browsers only accept with cookie.secure: true, cookie.path: '/' and no cookie.domain`)
+    }
+    this.name = name
+    this.secure = secure
+    this.#domain = domain === undefined ? '' : `; Domain=${domain}`
+    const tail = (httpOnly ? '; HttpOnly' : '') + `; Path=${path}` +
+      (sameSite === false ? '' : `; SameSite=${SAME_SITE_ATTRIBUTE[sameSite]}`) + (partitioned ? '; Partitioned' : '')
+    this.#secureSuffix = '; Secure' + tail
+    this.#insecureSuffix = tail
+  }
+
+  /** The header for `value`; with `maxAgeSeconds` it is a persistent cookie (`Expires` and `Max-Age`). */
+  header (value: string, secure: boolean, maxAgeSeconds?: number, nowSeconds?: number): string {
+    const expiry = maxAgeSeconds === undefined
+      ? ''
+      : `; Expires=${new Date(((nowSeconds as number) + maxAgeSeconds) * 1000).toUTCString()}; Max-Age=${maxAgeSeconds}`
+    return `${this.name}=${value}${this.#domain}${expiry}${secure ? this.#secureSuffix : this.#insecureSuffix}`
+  }
+
+  /** The header that makes the browser drop the cookie: same name, domain and path, expired. */
+  deletionHeader (secure: boolean): string {
+    return `${this.name}=${this.#domain}; Expires=${EPOCH}; Max-Age=0${secure ? this.#secureSuffix : this.#insecureSuffix}`
+  }
+}

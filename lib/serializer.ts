@@ -1,0 +1,254 @@
+import { deflateSync, inflateSync } from 'node:zlib'
+import { unstorableValueError } from './errors.js'
+import { parseJson } from './json-parse.js'
+import type { Refusal } from './timestamp-signer.js'
+
+export type SessionRecord = Map<string, unknown>
+
+export interface SerializerOptions {
+  /** Flask sorts keys by code point at every level; needed for byte-identical cookies. */
+  sortKeys: boolean
+  /** Flask escapes every character outside printable ASCII as `\uXXXX`. */
+  asciiOnly: boolean
+  /** `'http'` is Flask's `Wed, 21 Oct 2015 07:28:00 GMT` (whole seconds); `'iso'` keeps milliseconds. */
+  dateStyle: 'http' | 'iso'
+  /** Try zlib only for JSON at least this long; 0 tries always, as Flask does. */
+  compressFromBytes: number
+  /** Decompression stops here, so a small cookie cannot expand into a memory bomb. */
+  maxJsonBytes: number
+}
+
+/** Flask's tag keys (`flask/json/tag.py`): a one-key object with one of these keys is a tagged value. */
+const TAG_DICT = ' di'
+const TAG_TUPLE = ' t'
+const TAG_BYTES = ' b'
+const TAG_MARKUP = ' m'
+const TAG_UUID = ' u'
+const TAG_DATE = ' d'
+const TAG_KEYS = new Set([TAG_DICT, TAG_TUPLE, TAG_BYTES, TAG_MARKUP, TAG_UUID, TAG_DATE])
+
+/** Deeper data than this is refused on read and on write; no real session nests this far. */
+const MAX_DEPTH = 64
+
+const NON_ASCII = /[\u007f-\uffff]/g
+const UUID_HEX = /^[0-9a-fA-F]{32}$/
+
+function escapeCharacter (char: string): string {
+  return '\\u' + char.charCodeAt(0).toString(16).padStart(4, '0')
+}
+
+/** Python orders strings by code point; JS `sort()` by UTF-16 unit. They differ only around astral characters. */
+function compareCodePoints (left: string, right: string): number {
+  const length = Math.min(left.length, right.length)
+  for (let index = 0; index < length; index++) {
+    const a = left.codePointAt(index) as number
+    const b = right.codePointAt(index) as number
+    if (a !== b) return a - b
+    if (a > 0xffff) index++
+  }
+  return left.length - right.length
+}
+
+function isPlainObject (value: object): value is Record<string, unknown> {
+  const prototype = Object.getPrototypeOf(value)
+  return prototype === Object.prototype || prototype === null
+}
+
+function describe (value: unknown): string {
+  if (typeof value === 'function') return 'a function'
+  if (typeof value === 'symbol') return 'a symbol'
+  if (typeof value === 'undefined') return 'undefined'
+  if (typeof value === 'number') return String(value)
+  const name = (value as object).constructor?.name
+  return name === undefined ? 'an object with a custom prototype' : `an instance of ${name}`
+}
+
+/**
+ * The top layer: session data to JSON text (with Flask's tags for dates and bytes) and back,
+ * and JSON text to a payload segment, zlib-compressed when that saves bytes.
+ */
+export class TaggedJsonSerializer {
+  readonly #options: SerializerOptions
+
+  constructor (options: SerializerOptions) {
+    this.#options = options
+  }
+
+  /** Throws a `TypeError` that names `key` when `value` cannot be stored. */
+  assertStorable (key: string, value: unknown): void {
+    this.#write(value, key, new Set(), 0)
+  }
+
+  dumpJson (record: SessionRecord): string {
+    const seen = new Set<object>()
+    const keys = [...record.keys()]
+    if (keys.length === 1 && TAG_KEYS.has(keys[0])) {
+      return `{"${TAG_DICT}":{${this.#string(keys[0] + '__')}:${this.#write(record.get(keys[0]), keys[0], seen, 1)}}}`
+    }
+    if (this.#options.sortKeys) keys.sort(compareCodePoints)
+    let json = '{'
+    for (const key of keys) {
+      if (json.length > 1) json += ','
+      json += this.#string(key) + ':' + this.#write(record.get(key), key, seen, 1)
+    }
+    return json + '}'
+  }
+
+  /** The session as a Map, or why the text is not a session. */
+  loadJson (json: string): SessionRecord | Refusal {
+    let parsed: unknown
+    try {
+      parsed = parseJson(json)
+    } catch {
+      return 'payload is not JSON'
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'payload is not a JSON object'
+    const record: SessionRecord = new Map()
+    // Tags only ever appear as `{" x":`; when that text is absent the walk would change nothing.
+    const tagged = json.includes('{" ')
+    try {
+      const untagged = tagged ? this.#untag(parsed, 0) : parsed
+      if (typeof untagged !== 'object' || untagged === null || Array.isArray(untagged) || untagged instanceof Date || ArrayBuffer.isView(untagged)) {
+        return 'payload is a tagged value, not a session'
+      }
+      for (const key of Object.keys(untagged)) record.set(key, (untagged as Record<string, unknown>)[key])
+    } catch (error) {
+      return (error as Error).message
+    }
+    return record
+  }
+
+  encodePayload (json: string): string {
+    const bytes = Buffer.from(json)
+    if (bytes.length >= this.#options.compressFromBytes) {
+      const compressed = deflateSync(bytes)
+      // Flask's rule: only when it saves at least two bytes.
+      if (compressed.length < bytes.length - 1) return '.' + compressed.toString('base64url')
+    }
+    return bytes.toString('base64url')
+  }
+
+  decodePayload (segment: string): { json: string } | Refusal {
+    const compressed = segment.startsWith('.')
+    const base64 = compressed ? segment.slice(1) : segment
+    if (base64.length % 4 === 1) return 'payload is not base64url'
+    let bytes = Buffer.from(base64, 'base64url')
+    if (compressed) {
+      try {
+        bytes = inflateSync(bytes, { maxOutputLength: this.#options.maxJsonBytes })
+      } catch {
+        return `payload does not decompress to at most ${this.#options.maxJsonBytes} bytes`
+      }
+    }
+    const json = bytes.toString('utf8')
+    if (json.includes('\ufffd') && !Buffer.from(json).equals(bytes)) return 'payload is not UTF-8'
+    return { json }
+  }
+
+  #string (text: string): string {
+    const json = JSON.stringify(text)
+    return this.#options.asciiOnly ? json.replace(NON_ASCII, escapeCharacter) : json
+  }
+
+  #write (value: unknown, key: string, seen: Set<object>, depth: number): string {
+    switch (typeof value) {
+      case 'string':
+        return this.#string(value)
+      case 'boolean':
+        return value ? 'true' : 'false'
+      case 'bigint':
+        return value.toString()
+      case 'number':
+        if (Number.isFinite(value)) return JSON.stringify(value)
+        break
+      case 'object':
+        if (value === null) return 'null'
+        if (depth > MAX_DEPTH) throw unstorableValueError(`session value "${key}" nests deeper than ${MAX_DEPTH} levels`)
+        return this.#writeObject(value, key, seen, depth)
+    }
+    throw unstorableValueError(`session value "${key}" cannot be stored: it is ${describe(value)}; use JSON values, Date or Uint8Array`)
+  }
+
+  #writeObject (value: object, key: string, seen: Set<object>, depth: number): string {
+    if (value instanceof Date) {
+      if (Number.isNaN(value.getTime())) throw unstorableValueError(`session value "${key}" is an invalid Date`)
+      return `{"${TAG_DATE}":"${this.#options.dateStyle === 'http' ? value.toUTCString() : value.toISOString()}"}`
+    }
+    if (value instanceof Uint8Array) {
+      return `{"${TAG_BYTES}":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"}`
+    }
+    if (seen.has(value)) throw unstorableValueError(`session value "${key}" contains a cycle`)
+    seen.add(value)
+    let json: string
+    if (Array.isArray(value)) {
+      json = '['
+      for (let index = 0; index < value.length; index++) {
+        if (index > 0) json += ','
+        json += this.#write(value[index], key, seen, depth + 1)
+      }
+      json += ']'
+    } else if (isPlainObject(value)) {
+      const keys = Object.keys(value).filter((name) => value[name] !== undefined)
+      if (keys.length === 1 && TAG_KEYS.has(keys[0])) {
+        json = `{"${TAG_DICT}":{${this.#string(keys[0] + '__')}:${this.#write(value[keys[0]], key, seen, depth + 1)}}}`
+      } else {
+        if (this.#options.sortKeys) keys.sort(compareCodePoints)
+        json = '{'
+        for (const name of keys) {
+          if (json.length > 1) json += ','
+          json += this.#string(name) + ':' + this.#write(value[name], key, seen, depth + 1)
+        }
+        json += '}'
+      }
+    } else {
+      throw unstorableValueError(`session value "${key}" cannot be stored: it is ${describe(value)}; use JSON values, Date or Uint8Array`)
+    }
+    seen.delete(value)
+    return json
+  }
+
+  /** Bottom-up, as Flask: children first, then a one-key object with a tag key becomes its value. */
+  #untag (value: unknown, depth: number): unknown {
+    if (typeof value !== 'object' || value === null) return value
+    if (depth > MAX_DEPTH) throw new Error(`payload nests deeper than ${MAX_DEPTH} levels`)
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index++) value[index] = this.#untag(value[index], depth + 1)
+      return value
+    }
+    const object = value as Record<string, unknown>
+    const keys = Object.keys(object)
+    for (const key of keys) object[key] = this.#untag(object[key], depth + 1)
+    if (keys.length !== 1 || !TAG_KEYS.has(keys[0])) return object
+    return untagValue(keys[0], object[keys[0]])
+  }
+}
+
+function untagValue (tag: string, content: unknown): unknown {
+  switch (tag) {
+    case TAG_DICT: {
+      if (typeof content !== 'object' || content === null) throw new Error('payload has a malformed dict tag')
+      const result: Record<string, unknown> = {}
+      for (const [escapedKey, inner] of Object.entries(content)) {
+        Object.defineProperty(result, escapedKey.slice(0, -2), { value: inner, enumerable: true, writable: true, configurable: true })
+      }
+      return result
+    }
+    case TAG_TUPLE:
+      return content
+    case TAG_BYTES:
+      return Buffer.from(String(content), 'base64')
+    case TAG_MARKUP:
+      return String(content)
+    case TAG_UUID: {
+      const hex = String(content)
+      if (!UUID_HEX.test(hex)) throw new Error('payload has a malformed UUID tag')
+      const lower = hex.toLowerCase()
+      return `${lower.slice(0, 8)}-${lower.slice(8, 12)}-${lower.slice(12, 16)}-${lower.slice(16, 20)}-${lower.slice(20)}`
+    }
+    default: {
+      // Flask yields None for a date it cannot parse; so do we.
+      const milliseconds = Date.parse(String(content))
+      return Number.isNaN(milliseconds) ? null : new Date(milliseconds)
+    }
+  }
+}

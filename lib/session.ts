@@ -1,0 +1,196 @@
+import { PERMANENT_KEY, type SessionCodec, type VerifiedCookie } from './codec.js'
+import type { SessionRecord } from './serializer.js'
+import { nowSeconds } from './timestamp-signer.js'
+
+type Key<Data> = keyof Data & string
+
+/**
+ * `request.session`: a mapping with Flask's session rules. The cookie is verified and
+ * parsed on first use, so a route that never touches the session pays nothing for it.
+ *
+ * Members marked internal are the session interface's view (`lib/session-interface.ts`).
+ */
+export class Session<Data extends object = Record<string, unknown>> {
+  readonly #codec: SessionCodec
+  readonly #cookieValue: string | undefined
+  #opened = false
+  #verified: VerifiedCookie | undefined
+  #refusal: string | undefined
+  #record: SessionRecord | undefined
+  #modified = false
+  #accessed = false
+  /** The JSON of the data when a nested value was first handed out; a nested change shows as a difference. */
+  #baselineJson: string | undefined
+
+  /** @internal */
+  constructor (codec: SessionCodec, cookieValue: string | undefined) {
+    this.#codec = codec
+    this.#cookieValue = cookieValue
+  }
+
+  /** The value under `key`, or `fallback` (default `undefined`) when there is none. */
+  get<K extends Key<Data>>(key: K): Data[K] | undefined
+  get<K extends Key<Data>, F>(key: K, fallback: F): Exclude<Data[K], undefined> | F
+  get (key: string, fallback?: unknown): unknown {
+    const record = this.#read()
+    const value = record.get(key)
+    if (value === undefined) return fallback
+    this.#watchNested(record, value)
+    return value
+  }
+
+  /** Stores a JSON value, `Date` or `Uint8Array`; `undefined` removes the key. Throws a `TypeError` for anything else. */
+  set<K extends Key<Data>>(key: K, value: Data[K] | undefined): void {
+    const record = this.#read()
+    if (value === undefined) {
+      this.delete(key)
+      return
+    }
+    this.#codec.serializer.assertStorable(key, value)
+    record.set(key, value)
+    this.#modified = true
+  }
+
+  /** Removes `key` and returns its value, or `fallback` when there was none. */
+  pop<K extends Key<Data>>(key: K): Data[K] | undefined
+  pop<K extends Key<Data>, F>(key: K, fallback: F): Exclude<Data[K], undefined> | F
+  pop (key: string, fallback?: unknown): unknown {
+    const record = this.#read()
+    const value = record.get(key)
+    if (value === undefined) return fallback
+    record.delete(key)
+    this.#modified = true
+    return value
+  }
+
+  /** Removes `key`; true when it was there. */
+  delete (key: Key<Data>): boolean {
+    const removed = this.#read().delete(key)
+    if (removed) this.#modified = true
+    return removed
+  }
+
+  has (key: Key<Data>): boolean {
+    return this.#read().has(key)
+  }
+
+  /** Removes every key, `permanent` included; the cookie is deleted at the end of the request. */
+  clear (): void {
+    this.#read().clear()
+    this.#modified = true
+  }
+
+  keys (): Array<Key<Data>> {
+    return [...this.#read().keys()] as Array<Key<Data>>
+  }
+
+  /** A plain-object copy of the data (nested values are shared, and changes to them are detected). */
+  toJSON (): Partial<Data> {
+    const record = this.#read()
+    const copy: Record<string, unknown> = {}
+    for (const [key, value] of record) {
+      this.#watchNested(record, value)
+      Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true })
+    }
+    return copy as Partial<Data>
+  }
+
+  /** Flask's `session.permanent`: a `Max-Age` cookie that lives `lifetimeSeconds`, kept in the data as `_permanent`. */
+  get permanent (): boolean {
+    return this.#read().get(PERMANENT_KEY) === true
+  }
+
+  set permanent (permanent: boolean) {
+    this.#read().set(PERMANENT_KEY, Boolean(permanent))
+    this.#modified = true
+  }
+
+  /** True once the data was changed; set it yourself to force a new cookie, as in Flask. */
+  get modified (): boolean {
+    return this.#modified
+  }
+
+  set modified (modified: boolean) {
+    this.#modified = modified
+  }
+
+  /** True once the route read or wrote the session; the response then varies by cookie. */
+  get accessed (): boolean {
+    return this.#accessed
+  }
+
+  /** True when the request brought no valid session cookie. */
+  get isNew (): boolean {
+    this.#read()
+    return this.#verified === undefined
+  }
+
+  /** @internal True once the session interface saved this session; a second `onSend` pass (error replies) leaves it alone. */
+  saved = false
+
+  /** @internal Verifies the cookie without counting as an access. */
+  open (): void {
+    if (this.#opened) return
+    this.#opened = true
+    if (this.#cookieValue === undefined || this.#cookieValue === '') return
+    const opened = this.#codec.open(this.#cookieValue, nowSeconds())
+    if (typeof opened === 'string') {
+      this.#refusal = opened
+      return
+    }
+    this.#verified = opened
+    this.#record = opened.record
+  }
+
+  /** @internal Why the incoming cookie was refused, if it was. */
+  get refusal (): string | undefined {
+    return this.#refusal
+  }
+
+  /** @internal True when a fallback secret signed the incoming cookie. */
+  get signedWithFallbackSecret (): boolean {
+    return this.#verified !== undefined && this.#verified.keyIndex > 0
+  }
+
+  /** @internal `permanent` without counting as an access. */
+  get isPermanent (): boolean {
+    return this.#record === undefined ? this.#verified?.permanent === true : this.#record.get(PERMANENT_KEY) === true
+  }
+
+  /** @internal Flask's "empty": no keys at all (`_permanent` alone is not empty). */
+  get isEmpty (): boolean {
+    return this.#record === undefined ? this.#verified === undefined : this.#record.size === 0
+  }
+
+  /** @internal Modified, or a nested value handed out earlier was changed in place. */
+  get hasChanges (): boolean {
+    if (this.#modified) return true
+    if (this.#baselineJson === undefined) return false
+    this.#modified = this.#codec.serializer.dumpJson(this.#data()) !== this.#baselineJson
+    return this.#modified
+  }
+
+  /** @internal The data to sign. */
+  get record (): SessionRecord {
+    return this.#data()
+  }
+
+  #data (): SessionRecord {
+    this.open()
+    if (this.#record === undefined) {
+      this.#record = this.#verified === undefined ? new Map() : this.#codec.parse(this.#verified)
+    }
+    return this.#record
+  }
+
+  #read (): SessionRecord {
+    this.#accessed = true
+    return this.#data()
+  }
+
+  #watchNested (record: SessionRecord, value: unknown): void {
+    if (typeof value === 'object' && value !== null && !this.#modified && this.#baselineJson === undefined) {
+      this.#baselineJson = this.#codec.serializer.dumpJson(record)
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+
+export type Digest = 'sha1' | 'sha256' | 'sha512'
+
+export interface SignerOptions {
+  /** The first secret signs; every secret verifies (rotation). */
+  secrets: readonly Buffer[]
+  /** Mixed into key derivation so a value signed for one purpose is useless for another. */
+  salt: string
+  digest: Digest
+}
+
+const SIGNATURE_BYTES: Record<Digest, number> = { sha1: 20, sha256: 32, sha512: 64 }
+
+/**
+ * The bottom layer, as itsdangerous' `Signer` with `key_derivation='hmac'`:
+ * each secret becomes a signing key `HMAC(secret, salt)`, and a signature is
+ * `HMAC(key, input)` in unpadded base64url.
+ */
+export class Signer {
+  readonly #keys: Buffer[]
+  readonly #digest: Digest
+  readonly #signatureLength: number
+
+  constructor ({ secrets, salt, digest }: SignerOptions) {
+    this.#digest = digest
+    this.#keys = secrets.map((secret) => createHmac(digest, secret).update(salt).digest())
+    // Unpadded base64url length of the raw signature.
+    this.#signatureLength = Math.ceil(SIGNATURE_BYTES[digest] * 4 / 3)
+  }
+
+  get signatureLength (): number {
+    return this.#signatureLength
+  }
+
+  /** Signature of `input` with the current (first) key. */
+  sign (input: string): string {
+    return this.#mac(0, input).toString('base64url')
+  }
+
+  /**
+   * Index of the key whose signature over `input` equals `signature`, or -1.
+   * The comparison is constant-time on the raw MAC bytes.
+   */
+  verify (input: string, signature: string): number {
+    if (signature.length !== this.#signatureLength) return -1
+    const expected = Buffer.from(signature, 'base64url')
+    // Re-encoding rejects non-canonical spellings (`+`, `/`, stray bits), so one cookie has one form.
+    if (expected.length !== SIGNATURE_BYTES[this.#digest] || expected.toString('base64url') !== signature) return -1
+    for (let index = 0; index < this.#keys.length; index++) {
+      if (timingSafeEqual(this.#mac(index, input), expected)) return index
+    }
+    return -1
+  }
+
+  #mac (keyIndex: number, input: string): Buffer {
+    return createHmac(this.#digest, this.#keys[keyIndex]).update(input, 'latin1').digest()
+  }
+}
