@@ -30,7 +30,6 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   })
 }
 
-// eslint-disable-next-line @typescript-eslint/no-redeclare
 namespace fastifyCookieSession {
   /** Augment it to type the session: `declare module 'fastify-cookie-session' { interface SessionData { username: string } }`. */
   export interface SessionData {
@@ -53,6 +52,8 @@ interface FastifyCookieSession extends FastifyPluginAsync<CookieSessionOptions> 
   errorCodes: typeof ERROR_CODES
 }
 
+// The namespace above carries the types and the const the value, merged under one exported name as fastify-org plugins do.
+// eslint-disable-next-line @typescript-eslint/no-redeclare
 const fastifyCookieSession = fp(cookieSession, { fastify: '5.x', name: 'fastify-cookie-session' }) as FastifyCookieSession
 fastifyCookieSession.default = fastifyCookieSession
 fastifyCookieSession.fastifyCookieSession = fastifyCookieSession

@@ -20,7 +20,7 @@ export interface SessionCodecOptions {
   serializer: TaggedJsonSerializer
   lifetimeSeconds: number
   futureToleranceSeconds: number
-  /** How many recently verified cookies to remember; 0 turns the cache off. */
+  /** How many recently verified cookies to remember. */
   verifiedCacheSize: number
 }
 
@@ -82,7 +82,6 @@ export class SessionCodec {
   }
 
   #remember (cookieValue: string, verified: VerifiedCookie): void {
-    if (this.#verifiedCacheSize === 0) return
     if (this.#verified.size >= this.#verifiedCacheSize) {
       this.#verified.delete(this.#verified.keys().next().value as string)
     }

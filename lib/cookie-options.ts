@@ -25,8 +25,9 @@ const DOMAIN = /^\.?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61
 const SAME_SITE_ATTRIBUTE: Record<SameSite, string> = { lax: 'Lax', strict: 'Strict', none: 'None' }
 const EPOCH = 'Thu, 01 Jan 1970 00:00:00 GMT'
 
-function expectType (name: string, value: unknown, type: string): void {
-  if (value !== undefined && typeof value !== type) throw optionError(`option "cookie.${name}" must be a ${type}, got ${typeof value}`)
+function expectType (name: string, value: unknown, type: 'string' | 'boolean'): void {
+  const actual = typeof value
+  if (value !== undefined && actual !== type) throw optionError(`option "cookie.${name}" must be a ${type}, got ${actual}`)
 }
 
 /**

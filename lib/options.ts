@@ -100,7 +100,6 @@ function pick<T> (name: string, value: unknown, fallback: T, allowed: readonly u
 }
 
 export function resolveOptions (options: CookieSessionOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw optionError('options must be an object with at least "secret"')
   for (const name of Object.keys(options)) {
     if (OPTION_NAMES.includes(name)) continue
     const hint = PEER_OPTION_NAMES[name] === undefined ? `known options: ${OPTION_NAMES.join(', ')}` : `did you mean "${PEER_OPTION_NAMES[name]}"?`

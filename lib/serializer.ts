@@ -54,6 +54,14 @@ function isPlainObject (value: object): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null
 }
 
+function valueAt (mapping: SessionRecord | Record<string, unknown>, name: string): unknown {
+  return mapping instanceof Map ? mapping.get(name) : mapping[name]
+}
+
+function cannotStore (key: string, value: unknown): Error {
+  return unstorableValueError(`session value "${key}" cannot be stored: it is ${describe(value)}; use JSON values, Date or Uint8Array`)
+}
+
 function describe (value: unknown): string {
   if (typeof value === 'function') return 'a function'
   if (typeof value === 'symbol') return 'a symbol'
@@ -80,18 +88,7 @@ export class TaggedJsonSerializer {
   }
 
   dumpJson (record: SessionRecord): string {
-    const seen = new Set<object>()
-    const keys = [...record.keys()]
-    if (keys.length === 1 && TAG_KEYS.has(keys[0])) {
-      return `{"${TAG_DICT}":{${this.#string(keys[0] + '__')}:${this.#write(record.get(keys[0]), keys[0], seen, 1)}}}`
-    }
-    if (this.#options.sortKeys) keys.sort(compareCodePoints)
-    let json = '{'
-    for (const key of keys) {
-      if (json.length > 1) json += ','
-      json += this.#string(key) + ':' + this.#write(record.get(key), key, seen, 1)
-    }
-    return json + '}'
+    return this.#writeMapping(record, [...record.keys()], undefined, new Set(), 0)
   }
 
   /** The session as a Map, or why the text is not a session. */
@@ -166,7 +163,7 @@ export class TaggedJsonSerializer {
         if (depth > MAX_DEPTH) throw unstorableValueError(`session value "${key}" nests deeper than ${MAX_DEPTH} levels`)
         return this.#writeObject(value, key, seen, depth)
     }
-    throw unstorableValueError(`session value "${key}" cannot be stored: it is ${describe(value)}; use JSON values, Date or Uint8Array`)
+    throw cannotStore(key, value)
   }
 
   #writeObject (value: object, key: string, seen: Set<object>, depth: number): string {
@@ -188,23 +185,30 @@ export class TaggedJsonSerializer {
       }
       json += ']'
     } else if (isPlainObject(value)) {
-      const keys = Object.keys(value).filter((name) => value[name] !== undefined)
-      if (keys.length === 1 && TAG_KEYS.has(keys[0])) {
-        json = `{"${TAG_DICT}":{${this.#string(keys[0] + '__')}:${this.#write(value[keys[0]], key, seen, depth + 1)}}}`
-      } else {
-        if (this.#options.sortKeys) keys.sort(compareCodePoints)
-        json = '{'
-        for (const name of keys) {
-          if (json.length > 1) json += ','
-          json += this.#string(name) + ':' + this.#write(value[name], key, seen, depth + 1)
-        }
-        json += '}'
-      }
+      json = this.#writeMapping(value, Object.keys(value).filter((name) => value[name] !== undefined), key, seen, depth)
     } else {
-      throw unstorableValueError(`session value "${key}" cannot be stored: it is ${describe(value)}; use JSON values, Date or Uint8Array`)
+      throw cannotStore(key, value)
     }
     seen.delete(value)
     return json
+  }
+
+  /**
+   * A JSON object from `keys` of the session or of a nested object. `key` names the session key
+   * in errors; at the top level (undefined) each entry is its own session key.
+   */
+  #writeMapping (mapping: SessionRecord | Record<string, unknown>, keys: string[], key: string | undefined, seen: Set<object>, depth: number): string {
+    // A lone key that looks like a tag would be read back as that tag, so Flask escapes it.
+    if (keys.length === 1 && TAG_KEYS.has(keys[0])) {
+      return `{"${TAG_DICT}":{${this.#string(keys[0] + '__')}:${this.#write(valueAt(mapping, keys[0]), key ?? keys[0], seen, depth + 1)}}}`
+    }
+    if (this.#options.sortKeys) keys.sort(compareCodePoints)
+    let json = '{'
+    for (const name of keys) {
+      if (json.length > 1) json += ','
+      json += this.#string(name) + ':' + this.#write(valueAt(mapping, name), key ?? name, seen, depth + 1)
+    }
+    return json + '}'
   }
 
   /** Bottom-up, as Flask: children first, then a one-key object with a tag key becomes its value. */

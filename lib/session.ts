@@ -30,6 +30,7 @@ export class Session<Data extends object = Record<string, unknown>> {
 
   /** The value under `key`, or `fallback` (default `undefined`) when there is none. */
   get<K extends Key<Data>>(key: K): Data[K] | undefined
+  get<K extends Key<Data>>(key: K, fallback: Exclude<Data[K], undefined>): Exclude<Data[K], undefined>
   get<K extends Key<Data>, F>(key: K, fallback: F): Exclude<Data[K], undefined> | F
   get (key: string, fallback?: unknown): unknown {
     const record = this.#read()
@@ -53,6 +54,7 @@ export class Session<Data extends object = Record<string, unknown>> {
 
   /** Removes `key` and returns its value, or `fallback` when there was none. */
   pop<K extends Key<Data>>(key: K): Data[K] | undefined
+  pop<K extends Key<Data>>(key: K, fallback: Exclude<Data[K], undefined>): Exclude<Data[K], undefined>
   pop<K extends Key<Data>, F>(key: K, fallback: F): Exclude<Data[K], undefined> | F
   pop (key: string, fallback?: unknown): unknown {
     const record = this.#read()

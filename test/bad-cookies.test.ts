@@ -1,0 +1,89 @@
+import { createHmac } from 'node:crypto'
+import { deflateSync } from 'node:zlib'
+import t from 'tap'
+import { encodeTimestamp } from '../lib/timestamp-signer.js'
+import { buildApp, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
+
+const NOW = 1_700_000_000
+
+/** Signs any payload segment the way the plugin does, so a test can build validly signed nonsense. */
+function signRaw (payloadSegment: string, timestampSeconds = NOW, secret = SECRET, cookieName = 'session'): string {
+  const key = createHmac('sha256', secret).update(`fastify-cookie-session.v1.${cookieName}`).digest()
+  const input = `${payloadSegment}.${encodeTimestamp(timestampSeconds)}`
+  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
+}
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+/** The last character of a 32-byte signature holds 2 unused bits; flipping one keeps the decoded bytes. */
+const strayBits = (char: string) => BASE64URL[BASE64URL.indexOf(char) ^ 1]
+
+const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64url')
+
+t.test('a forged, tampered, truncated, garbage or non-object cookie gives a fresh session, a debug log and a deletion', async (t) => {
+  stubClock(t, NOW)
+  const { app, logs } = await buildApp(t, {}, (app) => {
+    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+    app.get('/whoami', async (request) => ({ user: request.session.get('user') ?? null, isNew: request.session.isNew }))
+  })
+  const valid = sessionValue(await app.inject('/login')) as string
+  const [payload, timestamp, signature] = valid.split('.')
+  const flipped = (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1)
+  const cases: Array<[string, string, string]> = [
+    ['tampered signature', `${payload}.${timestamp}.${flipped}`, 'signature does not match'],
+    ['tampered payload', `${b64('{"user":"admin"}')}.${timestamp}.${signature}`, 'signature does not match'],
+    ['truncated', valid.slice(0, -5), 'signature does not match'],
+    ['signature removed', `${payload}.${timestamp}`, 'cookie is not a signed value'],
+    ['extra dot', `${payload}..${timestamp}.${signature}`, 'cookie is not a signed value'],
+    ['garbage', 'garbage', 'cookie is not a signed value'],
+    ['non-base64 characters', `${payload}.${timestamp}.${signature.slice(0, -1)}+`, 'cookie is not a signed value'],
+    ['padded signature', `${valid}=`, 'cookie is not a signed value'],
+    ['signature with stray low bits', `${payload}.${timestamp}.${signature.slice(0, -1)}${strayBits(signature.at(-1) as string)}`, 'signature does not match'],
+    ['wrong secret', signRaw(payload, NOW, 'another-secret-of-at-least-32-bytes'), 'signature does not match'],
+    ['another cookie name', signRaw(payload, NOW, SECRET, 'other'), 'signature does not match'],
+    ['over-long', `${'a'.repeat(5000)}.${timestamp}.${signature}`, `cookie is ${5002 + timestamp.length + signature.length} characters, over the 4096 limit`],
+    ['JSON array', signRaw(b64('[1,2]')), 'payload is not a JSON object'],
+    ['JSON string', signRaw(b64('"ann"')), 'payload is not a JSON object'],
+    ['JSON null', signRaw(b64('null')), 'payload is not a JSON object'],
+    ['not JSON', signRaw(b64('{user')), 'payload is not JSON'],
+    ['bad base64 length', signRaw('abcde'), 'payload is not base64url'],
+    ['not UTF-8', signRaw(b64(Buffer.from([0x7b, 0xff, 0x7d]))), 'payload is not UTF-8'],
+    ['not zlib', signRaw('.' + b64('not zlib')), 'payload does not decompress to at most 65536 bytes'],
+    ['zip bomb', signRaw('.' + b64(deflateSync(`{"a":"${'x'.repeat(200_000)}"}`))), 'payload does not decompress to at most 65536 bytes'],
+    ['a tagged value, not a session', signRaw(b64('{" d":"Wed, 21 Oct 2015 07:28:00 GMT"}')), 'payload is a tagged value, not a session'],
+    ['malformed UUID tag', signRaw(b64('{"id":{" u":"xyz"}}')), 'payload has a malformed UUID tag'],
+    ['malformed dict tag', signRaw(b64('{"d":{" di":5}}')), 'payload has a malformed dict tag'],
+    ['nested too deep', signRaw(b64('{"a":' + '['.repeat(80) + ']'.repeat(80) + ',"b":{" t":[]}}')), 'payload nests deeper than 64 levels']
+  ]
+  for (const [name, cookie, reason] of cases) {
+    logs.length = 0
+    const response = await app.inject({ url: '/whoami', cookies: { session: cookie } })
+    t.equal(response.statusCode, 200, name)
+    t.same(response.json(), { user: null, isNew: true }, name)
+    t.same(setCookies(response), ['session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/; SameSite=Lax'], `${name}: the bad cookie is deleted`)
+    t.match(logs, [{ level: 20, reason, msg: 'fastify-cookie-session: ignored the session cookie' }], `${name}: the log says why`)
+  }
+})
+
+t.test('a validly signed 9-byte timestamp is malformed', async (t) => {
+  stubClock(t, NOW)
+  const { app, logs } = await buildApp(t, {}, (app) => { app.get('/', async (request) => request.session.isNew) })
+  const key = createHmac('sha256', SECRET).update('fastify-cookie-session.v1.session').digest()
+  const input = `${b64('{"a":1}')}.${b64(Buffer.alloc(9, 1))}`
+  const cookie = `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
+  t.equal((await app.inject({ url: '/', cookies: { session: cookie } })).body, 'true')
+  t.match(logs, [{ reason: 'malformed timestamp' }])
+})
+
+t.test('a bad cookie replaced by new data is overwritten, not deleted', async (t) => {
+  const { app } = await buildApp(t, {}, (app) => { app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' }) })
+  const response = await app.inject({ url: '/login', cookies: { session: 'garbage' } })
+  t.equal(setCookies(response).length, 1)
+  t.ok(sessionValue(response))
+})
+
+t.test('an empty cookie value is simply no session', async (t) => {
+  const { app } = await buildApp(t, {}, (app) => { app.get('/', async (request) => request.session.isNew) })
+  const response = await app.inject({ url: '/', headers: { cookie: 'session=' } })
+  t.equal(response.body, 'true')
+  t.same(setCookies(response), [])
+})

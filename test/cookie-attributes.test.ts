@@ -1,0 +1,47 @@
+import t from 'tap'
+import { buildApp, setCookies } from './helpers.js'
+
+function loginRoute (app: Parameters<Parameters<typeof buildApp>[2] & object>[0]): void {
+  app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+  app.get('/logout', async (request) => { request.session.clear(); return 'ok' })
+}
+
+t.test('secure defaults: HttpOnly, SameSite=Lax, Path=/', async (t) => {
+  const { app } = await buildApp(t, {}, loginRoute)
+  t.match(setCookies(await app.inject('/login')), [/^session=[\w.-]+; HttpOnly; Path=\/; SameSite=Lax$/])
+})
+
+t.test('every attribute can be set, and the deletion cookie matches it', async (t) => {
+  const { app } = await buildApp(t, {
+    cookieName: 'sid',
+    cookie: { path: '/app', domain: 'example.com', httpOnly: false, secure: true, sameSite: 'none', partitioned: true }
+  }, loginRoute)
+  t.match(setCookies(await app.inject('/login')), [/^sid=[\w.-]+; Domain=example.com; Secure; Path=\/app; SameSite=None; Partitioned$/])
+  t.same(setCookies(await app.inject('/logout')), ['sid=; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Secure; Path=/app; SameSite=None; Partitioned'])
+})
+
+t.test('sameSite: false leaves the attribute out; strict is Strict', async (t) => {
+  const off = await buildApp(t, { cookie: { sameSite: false } }, loginRoute)
+  t.match(setCookies(await off.app.inject('/login')), [/^session=[\w.-]+; HttpOnly; Path=\/$/])
+  const strict = await buildApp(t, { cookie: { sameSite: 'strict' } }, loginRoute)
+  t.match(setCookies(await strict.app.inject('/login')), [/; SameSite=Strict$/])
+})
+
+t.test("secure: 'auto' is Secure over https, also behind a trusted proxy", async (t) => {
+  const { app } = await buildApp(t, { cookie: { secure: 'auto' } }, loginRoute, { trustProxy: true })
+  t.match(setCookies(await app.inject('/login')), [/^session=[\w.-]+; HttpOnly; Path=\/; SameSite=Lax$/], 'plain http: not Secure')
+  t.match(setCookies(await app.inject({ url: '/login', headers: { 'x-forwarded-proto': 'https' } })), [/^session=[\w.-]+; Secure; HttpOnly;/])
+})
+
+t.test('the session cookie joins cookies the app sets itself', async (t) => {
+  const { app } = await buildApp(t, {}, (app) => {
+    app.get('/', async (request, reply) => {
+      reply.setCookie('theme', 'dark')
+      request.session.set('user', 'ann')
+      return 'ok'
+    })
+  })
+  const cookies = setCookies(await app.inject('/'))
+  t.equal(cookies.length, 2)
+  t.match(cookies, [/^theme=dark/, /^session=/])
+})

@@ -1,0 +1,48 @@
+import t from 'tap'
+import { buildApp, sessionValue, setCookies, stubClock } from './helpers.js'
+
+const NOW = 1_700_000_000
+const LIFETIME = 600
+
+async function appAt (t: Parameters<typeof buildApp>[0]) {
+  return buildApp(t, { lifetimeSeconds: LIFETIME }, (app) => {
+    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+    app.get('/remember', async (request) => { request.session.set('user', 'ann'); request.session.permanent = true; return 'ok' })
+    app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
+  })
+}
+
+for (const kind of ['/login', '/remember']) {
+  t.test(`the server enforces lifetimeSeconds to the second (${kind === '/login' ? 'browser-session' : 'permanent'} cookie)`, async (t) => {
+    const clock = stubClock(t, NOW)
+    const { app, logs } = await appAt(t)
+    const cookies = { session: sessionValue(await app.inject(kind)) as string }
+    for (const [offset, expected] of [[LIFETIME - 1, 'ann'], [LIFETIME, 'ann'], [LIFETIME + 1, 'nobody']] as const) {
+      clock.seconds = NOW + offset
+      t.equal((await app.inject({ url: '/whoami', cookies })).body, expected, `${offset} s after signing`)
+    }
+    t.ok(logs.some((line) => line.reason === `signature expired: ${LIFETIME + 1} s old, lifetime ${LIFETIME} s`), 'the log says why')
+  })
+}
+
+t.test('an expired cookie is deleted, checked even when the verification is cached', async (t) => {
+  const clock = stubClock(t, NOW)
+  const { app } = await appAt(t)
+  const cookies = { session: sessionValue(await app.inject('/login')) as string }
+  t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann', 'verified once, now cached')
+  clock.seconds = NOW + LIFETIME + 1
+  const expired = await app.inject({ url: '/whoami', cookies })
+  t.equal(expired.body, 'nobody')
+  t.match(setCookies(expired), [/^session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0/])
+})
+
+t.test('a timestamp from the future is accepted within 5 s of clock skew, refused beyond', async (t) => {
+  const clock = stubClock(t, NOW)
+  const { app, logs } = await appAt(t)
+  const cookies = { session: sessionValue(await app.inject('/login')) as string }
+  clock.seconds = NOW - 5
+  t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann')
+  clock.seconds = NOW - 6
+  t.equal((await app.inject({ url: '/whoami', cookies })).body, 'nobody')
+  t.ok(logs.some((line) => line.reason === 'signature is 6 s in the future'))
+})

@@ -1,0 +1,46 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify'
+import type { Test } from 'tap'
+import cookieSession from '../index.js'
+import type { CookieSessionOptions } from '../lib/options.js'
+
+export const SECRET = 'test-secret-of-at-least-32-bytes!!'
+
+export interface LogLine { level: number, msg: string, reason?: string }
+
+/** An app with the plugin and a log we can read; closed when the test ends. */
+export async function buildApp (
+  t: Test,
+  options: Partial<CookieSessionOptions> = {},
+  routes: (app: FastifyInstance) => void = () => {},
+  serverOptions: FastifyServerOptions = {}
+): Promise<{ app: FastifyInstance, logs: LogLine[] }> {
+  const logs: LogLine[] = []
+  // Fastify's own request lines are noise here; keep what the plugin and the error handler say.
+  const stream = { write: (line: string) => { const entry = JSON.parse(line); if (entry.msg !== 'incoming request' && entry.msg !== 'request completed') logs.push(entry) } }
+  const app = Fastify({ logger: { level: 'debug', stream }, ...serverOptions })
+  await app.register(cookieSession, { secret: SECRET, ...options })
+  routes(app)
+  t.teardown(() => app.close())
+  return { app, logs }
+}
+
+/** The raw Set-Cookie headers of a response, always as an array. */
+export function setCookies (response: LightMyRequestResponse): string[] {
+  const header = response.headers['set-cookie']
+  if (header === undefined) return []
+  return Array.isArray(header) ? header : [header]
+}
+
+/** The value the response set for the session cookie, or undefined when it set none. */
+export function sessionValue (response: LightMyRequestResponse, name = 'session'): string | undefined {
+  return response.cookies.find((cookie) => cookie.name === name)?.value
+}
+
+/** Replaces `Date.now` for the rest of the test: `clock.seconds = n` moves time. */
+export function stubClock (t: Test, startSeconds: number): { seconds: number } {
+  const clock = { seconds: startSeconds }
+  const realNow = Date.now
+  Date.now = () => clock.seconds * 1000
+  t.teardown(() => { Date.now = realNow })
+  return clock
+}

@@ -1,0 +1,84 @@
+import t from 'tap'
+import { SessionCodec } from '../lib/codec.js'
+import { parseJson } from '../lib/json-parse.js'
+import { FORMATS } from '../lib/options.js'
+import { TaggedJsonSerializer } from '../lib/serializer.js'
+import { Signer } from '../lib/signer.js'
+import { TimestampSigner } from '../lib/timestamp-signer.js'
+
+const flask = new TaggedJsonSerializer(FORMATS.flask.serializer)
+const plain = new TaggedJsonSerializer(FORMATS.default.serializer)
+const record = (entries: Record<string, unknown>) => new Map(Object.entries(entries))
+
+t.test('the exact JSON reader keeps integers a double cannot hold', async (t) => {
+  t.same(parseJson('{"a": [1, -2.5e3, true, false, null, "x\\u00e9"], "b": {}, "c": [], "n": 12345678901234567}'), {
+    a: [1, -2500, true, false, null, 'xé'], b: {}, c: [], n: 12345678901234567n
+  })
+  t.ok(Array.isArray(parseJson('[9007199254740992]')))
+  t.equal((parseJson('[9007199254740992]') as number[])[0], 9007199254740992, '2^53 is held exactly by a double, so it stays a number')
+  t.equal((parseJson('[-1000000000000000000000000000000]') as bigint[])[0], -1000000000000000000000000000000n)
+  t.equal((parseJson('[1000000000000000.5]') as number[])[0], 1000000000000000.5, 'fractions stay numbers')
+  t.same(Object.keys(parseJson(' { "__proto__" : 1 , "k" : 2 }  ') as object), ['__proto__', 'k'], 'a __proto__ key is an own property')
+  for (const bad of ['{"a":1} x', '{"a" 1}', '{"a":1,}', '[1 2]', '{"a":-}', '{"a":"\u0001"}', '{1:2}', '[NaN]']) {
+    t.throws(() => parseJson(bad + ' 12345678901234567'), SyntaxError, bad)
+  }
+})
+
+t.test('Flask mode writes sorted keys by code point, ASCII only, compact', async (t) => {
+  t.equal(flask.dumpJson(record({ b: 1, a: 'é\u007f', '\uffff': 1, '😀': 2, ab: [] })), '{"a":"\\u00e9\\u007f","ab":[],"b":1,"\\uffff":1,"\\ud83d\\ude00":2}')
+  t.equal(plain.dumpJson(record({ b: 1, a: 'é' })), '{"b":1,"a":"é"}', 'the default format keeps insertion order and UTF-8')
+  t.equal(flask.dumpJson(record({ k: { '😀a': 1, '😀': 2, '\uffff': 3 } })), '{"k":{"\\uffff":3,"\\ud83d\\ude00":2,"\\ud83d\\ude00a":1}}')
+})
+
+t.test('tags: dates, bytes, and the escape for a lone tag-like key', async (t) => {
+  const when = new Date('2015-10-21T07:28:00.987Z')
+  t.equal(flask.dumpJson(record({ when })), '{"when":{" d":"Wed, 21 Oct 2015 07:28:00 GMT"}}', 'Flask dates have whole seconds')
+  t.equal(plain.dumpJson(record({ when })), '{"when":{" d":"2015-10-21T07:28:00.987Z"}}')
+  t.equal(flask.dumpJson(record({ b: new Uint8Array([0, 1, 98, 255]) })), '{"b":{" b":"AAFi/w=="}}')
+  t.equal(flask.dumpJson(record({ ' t': [1, 2] })), '{" di":{" t__":[1,2]}}')
+  t.equal(flask.dumpJson(record({ d: { ' t': 'x' }, e: { ' t__': 2 } })), '{"d":{" di":{" t__":"x"}},"e":{" t__":2}}')
+})
+
+t.test('reading tags, bottom-up as Flask', async (t) => {
+  const loaded = flask.loadJson('{"t":{" t":[1,{" t":[2]}]},"b":{" b":"aGk="},"m":{" m":"<b>x</b>"},"u":{" u":"12345678123456781234567812345678"},' +
+    '"d":{" d":"Wed, 21 Oct 2015 07:28:00 GMT"},"bad":{" d":"not a date"},"e":{" di":{" t__":[1],"x__":2}},"plain":{" t":1,"other":2}}') as Map<string, unknown>
+  t.same(loaded.get('t'), [1, [2]], 'a tuple reads as an array')
+  t.same(loaded.get('b'), Buffer.from('hi'))
+  t.equal(loaded.get('m'), '<b>x</b>')
+  t.equal(loaded.get('u'), '12345678-1234-5678-1234-567812345678')
+  t.same(loaded.get('d'), new Date('2015-10-21T07:28:00Z'))
+  t.equal(loaded.get('bad'), null, 'an unparseable date is null, as in Flask')
+  t.same(loaded.get('e'), { ' t': [1], x: 2 })
+  t.same(loaded.get('plain'), { ' t': 1, other: 2 }, 'only one-key objects are tags')
+})
+
+t.test('compression is used only when it saves at least two bytes', async (t) => {
+  t.notOk(flask.encodePayload('{"k":"abababababab"}').startsWith('.'))
+  t.ok(flask.encodePayload('{"k":"ababababababab"}').startsWith('.'))
+  t.notOk(plain.encodePayload('{"k":"ababababababab"}').startsWith('.'), 'the default format does not try below 256 bytes')
+  t.same(flask.decodePayload(flask.encodePayload('{"k":"ababababababab"}')), { json: '{"k":"ababababababab"}' })
+})
+
+function codecWith (lifetimeSeconds: number, verifiedCacheSize: number) {
+  const signer = new Signer({ secrets: [Buffer.alloc(32, 7)], salt: 'salt', digest: 'sha256' })
+  return new SessionCodec({ timestampSigner: new TimestampSigner({ signer, maxLength: 4096 }), serializer: plain, lifetimeSeconds, futureToleranceSeconds: 0, verifiedCacheSize })
+}
+
+t.test('the codec refuses an expired cookie on its first verification too', async (t) => {
+  const codec = codecWith(60, 10)
+  const cookie = codec.seal(record({ a: 1 }), 1000)
+  t.equal(codec.open(cookie, 1061), 'signature expired: 61 s old, lifetime 60 s')
+  t.match(codec.open(cookie, 1060), { keyIndex: 0, timestampSeconds: 1000, permanent: false })
+})
+
+t.test('the verification cache stays bounded, oldest out first, and a hit gives the same answer', async (t) => {
+  const codec = codecWith(60, 2)
+  const cookies = [1, 2, 3].map((n) => codec.seal(record({ n, _permanent: n === 3 }), 1000))
+  const first = cookies.map((cookie) => codec.open(cookie, 1000))
+  t.ok(first.every((opened) => typeof opened === 'object' && opened.record !== undefined), 'a miss comes with parsed data')
+  const hit = codec.open(cookies[2], 1001)
+  t.equal((hit as { record?: unknown }).record, undefined, 'a hit has no parsed data yet')
+  t.match(codec.open(cookies[0], 1001), { record: Map }, 'the oldest was evicted and is verified again')
+  t.match(hit, { permanent: true })
+  t.same(codec.parse(hit as never), record({ n: 3, _permanent: true }))
+})
