@@ -15,11 +15,15 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   if (!fastify.hasPlugin('@fastify/cookie')) await fastify.register(fastifyCookie)
 
   fastify.decorateRequest('session', null as unknown as Session)
+  fastify.decorateReply('commitSession', function commitSession (this: FastifyReply) {
+    sessionInterface.commitSession(this.request, this)
+  })
 
   // @fastify/cookie's own onRequest hook, registered first, has parsed the header unless the app moved or turned off that hook.
   fastify.addHook('onRequest', function openSession (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
-    const cookies = request.cookies ?? (request.headers.cookie === undefined ? undefined : fastify.parseCookie(request.headers.cookie))
-    request.session = sessionInterface.openSession(cookies?.[cookieName])
+    const header = request.headers.cookie
+    const cookies = request.cookies ?? (header === undefined ? undefined : fastify.parseCookie(header))
+    request.session = sessionInterface.openSession(cookies?.[cookieName], header)
     done()
   })
 
@@ -43,6 +47,13 @@ namespace fastifyCookieSession {
 declare module 'fastify' {
   interface FastifyRequest {
     session: Session<fastifyCookieSession.SessionData>
+  }
+  interface FastifyReply {
+    /**
+     * Writes the session's headers onto `reply.raw` now. Only for `reply.hijack()` routes, where
+     * Fastify's `onSend` hook never runs; call it before writing the response head.
+     */
+    commitSession (): void
   }
 }
 

@@ -8,6 +8,8 @@ export interface VerifiedCookie {
   /** 0 when the current secret signed it; higher for a fallback secret. */
   keyIndex: number
   permanent: boolean
+  /** When the session began (the absolute lifetime's start), if it records that. */
+  issuedAtSeconds: number | undefined
 }
 
 /** A freshly verified cookie comes with its parsed data, so it is not parsed twice. */
@@ -22,9 +24,13 @@ export interface SessionCodecOptions {
   futureToleranceSeconds: number
   /** How many recently verified cookies to remember. */
   verifiedCacheSize: number
+  /** A session ends this long after it began, however often it is refreshed; undefined for no cap. */
+  absoluteLifetimeSeconds: number | undefined
 }
 
 export const PERMANENT_KEY = '_permanent'
+/** Where the session's start is kept when `absoluteLifetimeSeconds` is on (whole Unix seconds). */
+export const ISSUED_AT_KEY = '_issued_at'
 
 /**
  * A cookie value to session data and back: the serializer on top of the timestamp signer.
@@ -41,6 +47,7 @@ export class SessionCodec {
   readonly #futureToleranceSeconds: number
   readonly #verified = new Map<string, VerifiedCookie>()
   readonly #verifiedCacheSize: number
+  readonly #absoluteLifetimeSeconds: number | undefined
 
   constructor (options: SessionCodecOptions) {
     this.serializer = options.serializer
@@ -48,12 +55,19 @@ export class SessionCodec {
     this.#lifetimeSeconds = options.lifetimeSeconds
     this.#futureToleranceSeconds = options.futureToleranceSeconds
     this.#verifiedCacheSize = options.verifiedCacheSize
+    this.#absoluteLifetimeSeconds = options.absoluteLifetimeSeconds
+  }
+
+  /** True when sessions must record when they began. */
+  get tracksIssuedAt (): boolean {
+    return this.#absoluteLifetimeSeconds !== undefined
   }
 
   open (cookieValue: string, nowSeconds: number): OpenedCookie | Refusal {
     const cached = this.#verified.get(cookieValue)
     if (cached !== undefined) {
-      return checkAge(cached.timestampSeconds, nowSeconds, this.#lifetimeSeconds, this.#futureToleranceSeconds) ?? cached
+      return checkAge(cached.timestampSeconds, nowSeconds, this.#lifetimeSeconds, this.#futureToleranceSeconds) ??
+        this.#checkAbsoluteAge(cached, nowSeconds) ?? cached
     }
     const unsigned = this.#timestampSigner.unsign(cookieValue, nowSeconds, this.#lifetimeSeconds, this.#futureToleranceSeconds)
     if (typeof unsigned === 'string') return unsigned
@@ -62,12 +76,16 @@ export class SessionCodec {
     const { json } = decoded
     const record = this.serializer.loadJson(json)
     if (typeof record === 'string') return record
+    const issuedAt = record.get(ISSUED_AT_KEY)
     const verified: VerifiedCookie = {
       json,
       timestampSeconds: unsigned.timestampSeconds,
       keyIndex: unsigned.keyIndex,
-      permanent: record.get(PERMANENT_KEY) === true
+      permanent: record.get(PERMANENT_KEY) === true,
+      issuedAtSeconds: typeof issuedAt === 'number' ? issuedAt : undefined
     }
+    const tooOld = this.#checkAbsoluteAge(verified, nowSeconds)
+    if (tooOld !== undefined) return tooOld
     this.#remember(cookieValue, verified)
     return { ...verified, record }
   }
@@ -79,6 +97,12 @@ export class SessionCodec {
 
   seal (record: SessionRecord, nowSeconds: number): string {
     return this.#timestampSigner.sign(this.serializer.encodePayload(this.serializer.dumpJson(record)), nowSeconds)
+  }
+
+  #checkAbsoluteAge (verified: VerifiedCookie, nowSeconds: number): Refusal | undefined {
+    if (this.#absoluteLifetimeSeconds === undefined || verified.issuedAtSeconds === undefined) return undefined
+    const ageSeconds = nowSeconds - verified.issuedAtSeconds
+    return ageSeconds > this.#absoluteLifetimeSeconds ? `session began ${ageSeconds} s ago, over the absolute lifetime of ${this.#absoluteLifetimeSeconds} s` : undefined
   }
 
   #remember (cookieValue: string, verified: VerifiedCookie): void {

@@ -3,7 +3,8 @@ export const ERROR_CODES = {
   INVALID_OPTION: 'FST_COOKIE_SESSION_INVALID_OPTION',
   WEAK_SECRET: 'FST_COOKIE_SESSION_WEAK_SECRET',
   UNSTORABLE_VALUE: 'FST_COOKIE_SESSION_UNSTORABLE_VALUE',
-  COOKIE_TOO_LARGE: 'FST_COOKIE_SESSION_COOKIE_TOO_LARGE'
+  COOKIE_TOO_LARGE: 'FST_COOKIE_SESSION_COOKIE_TOO_LARGE',
+  HEADERS_SENT: 'FST_COOKIE_SESSION_HEADERS_SENT'
 } as const
 
 export type ErrorCode = typeof ERROR_CODES[keyof typeof ERROR_CODES]
@@ -25,4 +26,8 @@ export function unstorableValueError (message: string): CookieSessionError {
 
 export function cookieTooLargeError (message: string): CookieSessionError {
   return Object.assign(new Error(PREFIX + message), { code: ERROR_CODES.COOKIE_TOO_LARGE, statusCode: 500 })
+}
+
+export function headersSentError (message: string): CookieSessionError {
+  return Object.assign(new Error(PREFIX + message), { code: ERROR_CODES.HEADERS_SENT })
 }

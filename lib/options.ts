@@ -19,6 +19,8 @@ export interface CookieSessionOptions {
   format?: 'default' | 'flask'
   /** A cookie over 4093 bytes: `'error'` (default) fails the response; `'warn'` logs and sends it anyway. */
   oversizedCookie?: 'error' | 'warn'
+  /** Off by default. A session ends this long after it began, however often it is refreshed (OWASP's absolute timeout). */
+  absoluteLifetimeSeconds?: number
 }
 
 export interface FormatPreset {
@@ -62,9 +64,10 @@ export interface ResolvedOptions {
   cookie: CookieWriter
   format: FormatPreset
   oversizedCookie: 'error' | 'warn'
+  absoluteLifetimeSeconds: number | undefined
 }
 
-const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie']
+const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds']
 
 /** Names other session plugins use, and ours for the same thing. */
 const PEER_OPTION_NAMES: Record<string, string> = {
@@ -99,6 +102,12 @@ function pick<T> (name: string, value: unknown, fallback: T, allowed: readonly u
   return value as T
 }
 
+function expectSeconds (name: string, value: unknown): void {
+  if (!Number.isSafeInteger(value) || (value as number) <= 0) {
+    throw optionError(`option "${name}" must be a positive whole number of seconds, got ${JSON.stringify(value)}`)
+  }
+}
+
 export function resolveOptions (options: CookieSessionOptions): ResolvedOptions {
   for (const name of Object.keys(options)) {
     if (OPTION_NAMES.includes(name)) continue
@@ -107,11 +116,10 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
   }
   const formatName = pick('format', options.format, 'default' as const, ['default', 'flask'])
   const format = FORMATS[formatName]
-  const { cookieName = 'session', lifetimeSeconds = 2_678_400 } = options
+  const { cookieName = 'session', lifetimeSeconds = 2_678_400, absoluteLifetimeSeconds } = options
   if (typeof cookieName !== 'string') throw optionError(`option "cookieName" must be a string, got ${typeof cookieName}`)
-  if (!Number.isSafeInteger(lifetimeSeconds) || lifetimeSeconds <= 0) {
-    throw optionError(`option "lifetimeSeconds" must be a positive whole number of seconds, got ${JSON.stringify(lifetimeSeconds)}`)
-  }
+  expectSeconds('lifetimeSeconds', lifetimeSeconds)
+  if (absoluteLifetimeSeconds !== undefined) expectSeconds('absoluteLifetimeSeconds', absoluteLifetimeSeconds)
   return {
     secrets: resolveSecrets(options.secret, format.minimumSecretBytes),
     cookieName,
@@ -119,6 +127,7 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
     refreshEachRequest: pick('refreshEachRequest', options.refreshEachRequest, true, [true, false]),
     cookie: new CookieWriter(cookieName, options.cookie),
     format,
-    oversizedCookie: pick('oversizedCookie', options.oversizedCookie, 'error' as const, ['error', 'warn'])
+    oversizedCookie: pick('oversizedCookie', options.oversizedCookie, 'error' as const, ['error', 'warn']),
+    absoluteLifetimeSeconds
   }
 }

@@ -54,6 +54,27 @@ function isPlainObject (value: object): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null
 }
 
+/** How deeply arrays and objects nest in JSON text, brackets inside strings not counted. */
+function nestingDepth (json: string): number {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let index = 0; index < json.length; index++) {
+    const code = json.charCodeAt(index)
+    if (inString) {
+      if (code === 0x5c) index++ // backslash: skip the escaped character
+      else if (code === 0x22) inString = false
+    } else if (code === 0x22) {
+      inString = true
+    } else if (code === 0x5b || code === 0x7b) {
+      if (++depth > deepest) deepest = depth
+    } else if (code === 0x5d || code === 0x7d) {
+      depth--
+    }
+  }
+  return deepest
+}
+
 function valueAt (mapping: SessionRecord | Record<string, unknown>, name: string): unknown {
   return mapping instanceof Map ? mapping.get(name) : mapping[name]
 }
@@ -93,6 +114,8 @@ export class TaggedJsonSerializer {
 
   /** The session as a Map, or why the text is not a session. */
   loadJson (json: string): SessionRecord | Refusal {
+    // Refused up front: deeper data could be read but never written back, so every later save would fail.
+    if (nestingDepth(json) > MAX_DEPTH) return `payload nests deeper than ${MAX_DEPTH} levels`
     let parsed: unknown
     try {
       parsed = parseJson(json)
@@ -104,7 +127,7 @@ export class TaggedJsonSerializer {
     // Tags only ever appear as `{" x":`; when that text is absent the walk would change nothing.
     const tagged = json.includes('{" ')
     try {
-      const untagged = tagged ? this.#untag(parsed, 0) : parsed
+      const untagged = tagged ? this.#untag(parsed) : parsed
       if (typeof untagged !== 'object' || untagged === null || Array.isArray(untagged) || untagged instanceof Date || ArrayBuffer.isView(untagged)) {
         return 'payload is a tagged value, not a session'
       }
@@ -212,16 +235,15 @@ export class TaggedJsonSerializer {
   }
 
   /** Bottom-up, as Flask: children first, then a one-key object with a tag key becomes its value. */
-  #untag (value: unknown, depth: number): unknown {
+  #untag (value: unknown): unknown {
     if (typeof value !== 'object' || value === null) return value
-    if (depth > MAX_DEPTH) throw new Error(`payload nests deeper than ${MAX_DEPTH} levels`)
     if (Array.isArray(value)) {
-      for (let index = 0; index < value.length; index++) value[index] = this.#untag(value[index], depth + 1)
+      for (let index = 0; index < value.length; index++) value[index] = this.#untag(value[index])
       return value
     }
     const object = value as Record<string, unknown>
     const keys = Object.keys(object)
-    for (const key of keys) object[key] = this.#untag(object[key], depth + 1)
+    for (const key of keys) object[key] = this.#untag(object[key])
     if (keys.length !== 1 || !TAG_KEYS.has(keys[0])) return object
     return untagValue(keys[0], object[keys[0]])
   }

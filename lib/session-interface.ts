@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { SessionCodec } from './codec.js'
-import { cookieTooLargeError, type CookieSessionError } from './errors.js'
+import { ISSUED_AT_KEY, SessionCodec } from './codec.js'
+import { cookieTooLargeError, headersSentError, type CookieSessionError } from './errors.js'
 import { MAX_COOKIE_BYTES, type ResolvedOptions } from './options.js'
 import { TaggedJsonSerializer } from './serializer.js'
 import { Session } from './session.js'
@@ -13,13 +13,30 @@ const VERIFIED_CACHE_SIZE = 1000
 const MAX_INCOMING_COOKIE_LENGTH = 4096
 const VARY_HAS_COOKIE = /(?:^|,)\s*(?:cookie|\*)\s*(?:,|$)/i
 
-function varyByCookie (reply: FastifyReply): void {
-  const vary = reply.getHeader('vary')
+/** Where the session's headers go: Fastify's reply, or the raw response of a hijacked one. */
+export interface HeaderTarget {
+  getHeader (name: string): unknown
+  hasHeader (name: string): boolean
+  header (name: string, value: string): unknown
+}
+
+function varyByCookie (target: HeaderTarget): void {
+  const vary = target.getHeader('vary')
   if (vary === undefined) {
-    reply.header('vary', 'Cookie')
+    target.header('vary', 'Cookie')
   } else if (!VARY_HAS_COOKIE.test(String(vary))) {
-    reply.header('vary', `${String(vary)}, Cookie`)
+    target.header('vary', `${String(vary)}, Cookie`)
   }
+}
+
+/** Every value of the cookie `name` in a Cookie header, in order. Only called when the name occurs more than once. */
+function sameNameCookieValues (header: string, name: string): string[] {
+  const values: string[] = []
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=')
+    if (equals > 0 && pair.slice(0, equals).trim() === name) values.push(pair.slice(equals + 1).trim())
+  }
+  return values
 }
 
 /**
@@ -29,28 +46,40 @@ function varyByCookie (reply: FastifyReply): void {
 export class CookieSessionInterface {
   readonly #options: ResolvedOptions
   readonly #codec: SessionCodec
+  readonly #cookieNameEquals: string
+  #warnedInsecureTransport = false
 
   constructor (options: ResolvedOptions) {
     this.#options = options
+    this.#cookieNameEquals = options.cookieName + '='
     const signer = new Signer({ secrets: options.secrets, salt: options.format.salt(options.cookieName), digest: options.format.digest })
     this.#codec = new SessionCodec({
       timestampSigner: new TimestampSigner({ signer, maxLength: MAX_INCOMING_COOKIE_LENGTH }),
       serializer: new TaggedJsonSerializer(options.format.serializer),
       lifetimeSeconds: options.lifetimeSeconds,
       futureToleranceSeconds: options.format.futureToleranceSeconds,
-      verifiedCacheSize: VERIFIED_CACHE_SIZE
+      verifiedCacheSize: VERIFIED_CACHE_SIZE,
+      absoluteLifetimeSeconds: options.absoluteLifetimeSeconds
     })
   }
 
-  openSession (cookieValue: string | undefined): Session {
-    return new Session(this.#codec, cookieValue)
+  /** `parsedValue` is what @fastify/cookie found: the first cookie of our name. */
+  openSession (parsedValue: string | undefined, cookieHeader: string | undefined): Session {
+    if (parsedValue !== undefined && cookieHeader !== undefined &&
+      cookieHeader.indexOf(this.#cookieNameEquals) !== cookieHeader.lastIndexOf(this.#cookieNameEquals)) {
+      return new Session(this.#codec, sameNameCookieValues(cookieHeader, this.#options.cookieName))
+    }
+    return new Session(this.#codec, parsedValue)
   }
 
-  /** Flask's `save_session`. Returns an error for Fastify's error handler when the session cannot be sent. */
-  saveSession (request: FastifyRequest, reply: FastifyReply): CookieSessionError | undefined {
+  /**
+   * Flask's `save_session`, once per request. Returns an error for Fastify's error handler
+   * when the session cannot be sent.
+   */
+  saveSession (request: FastifyRequest, target: HeaderTarget): CookieSessionError | undefined {
     const session = request.session as Session
     if (session.saved) return undefined
-    session.saved = true
+    session.markSaved(request)
     session.open()
     if (session.refusal !== undefined) request.log.debug({ reason: session.refusal }, 'fastify-cookie-session: ignored the session cookie')
     let changed: boolean
@@ -59,18 +88,20 @@ export class CookieSessionInterface {
     } catch (error) {
       return error as CookieSessionError
     }
-    if (session.accessed) varyByCookie(reply)
+    if (session.accessed) varyByCookie(target)
     const secure = this.#isSecure(request)
     if (session.isEmpty) {
-      if (changed || session.refusal !== undefined) this.#setCookie(reply, this.#options.cookie.deletionHeader(secure))
+      if (changed || session.refusal !== undefined) this.#setCookie(request, target, this.#options.cookie.deletionHeader(secure), secure)
       return undefined
     }
     const permanent = session.isPermanent
     if (!changed && !(permanent && this.#options.refreshEachRequest) && !session.signedWithFallbackSecret) return undefined
     const now = nowSeconds()
+    const { record } = session
+    if (this.#codec.tracksIssuedAt && !record.has(ISSUED_AT_KEY)) record.set(ISSUED_AT_KEY, now)
     let header: string
     try {
-      header = this.#options.cookie.header(this.#codec.seal(session.record, now), secure, permanent ? this.#options.lifetimeSeconds : undefined, now)
+      header = this.#options.cookie.header(this.#codec.seal(record, now), secure, permanent ? this.#options.lifetimeSeconds : undefined, now)
     } catch (error) {
       return error as CookieSessionError
     }
@@ -79,8 +110,20 @@ export class CookieSessionInterface {
       if (this.#options.oversizedCookie === 'error') return cookieTooLargeError(`${message}, or set oversizedCookie: 'warn' to send it anyway`)
       request.log.warn(`fastify-cookie-session: ${message}; sent anyway because oversizedCookie is 'warn'`)
     }
-    this.#setCookie(reply, header)
+    this.#setCookie(request, target, header, secure)
     return undefined
+  }
+
+  /** For `reply.hijack()`: Fastify's hooks will not run, so the session goes straight onto the raw response. */
+  commitSession (request: FastifyRequest, reply: FastifyReply): void {
+    const raw = reply.raw
+    if (raw.headersSent) throw headersSentError('reply.commitSession() must run before the response head is written')
+    const error = this.saveSession(request, {
+      getHeader: (name) => raw.getHeader(name),
+      hasHeader: (name) => raw.hasHeader(name),
+      header: (name, value) => name === 'set-cookie' ? raw.appendHeader(name, value) : raw.setHeader(name, value)
+    })
+    if (error !== undefined) throw error
   }
 
   #isSecure (request: FastifyRequest): boolean {
@@ -88,10 +131,14 @@ export class CookieSessionInterface {
     return secure === 'auto' ? request.protocol === 'https' : secure
   }
 
-  #setCookie (reply: FastifyReply, header: string): void {
-    reply.header('set-cookie', header)
-    varyByCookie(reply)
+  #setCookie (request: FastifyRequest, target: HeaderTarget, header: string, secure: boolean): void {
+    target.header('set-cookie', header)
+    varyByCookie(target)
     // A shared cache must never store one user's cookie and hand it to another.
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'private')
+    if (!target.hasHeader('cache-control')) target.header('cache-control', 'private')
+    if (secure && request.protocol === 'http' && !this.#warnedInsecureTransport) {
+      this.#warnedInsecureTransport = true
+      request.log.warn(`fastify-cookie-session: a Secure "${this.#options.cookieName}" cookie was sent over plain http; browsers drop it, so the session will not stick. Serve https (with trustProxy behind a proxy) or use cookie.secure: 'auto'`)
+    }
   }
 }

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify'
 import { PERMANENT_KEY, type SessionCodec, type VerifiedCookie } from './codec.js'
 import type { SessionRecord } from './serializer.js'
 import { nowSeconds } from './timestamp-signer.js'
@@ -12,7 +13,8 @@ type Key<Data> = keyof Data & string
  */
 export class Session<Data extends object = Record<string, unknown>> {
   readonly #codec: SessionCodec
-  readonly #cookieValue: string | undefined
+  /** Usually one value; several when the browser sent more than one cookie of our name (a parent domain's too). */
+  readonly #cookieValue: string | readonly string[] | undefined
   #opened = false
   #verified: VerifiedCookie | undefined
   #refusal: string | undefined
@@ -21,9 +23,12 @@ export class Session<Data extends object = Record<string, unknown>> {
   #accessed = false
   /** The JSON of the data when a nested value was first handed out; a nested change shows as a difference. */
   #baselineJson: string | undefined
+  /** Set once the response went out with this session; a change after that is lost and gets a warning. */
+  #savedFor: FastifyRequest | undefined
+  #warnedLateChange = false
 
   /** @internal */
-  constructor (codec: SessionCodec, cookieValue: string | undefined) {
+  constructor (codec: SessionCodec, cookieValue: string | readonly string[] | undefined) {
     this.#codec = codec
     this.#cookieValue = cookieValue
   }
@@ -49,7 +54,7 @@ export class Session<Data extends object = Record<string, unknown>> {
     }
     this.#codec.serializer.assertStorable(key, value)
     record.set(key, value)
-    this.#modified = true
+    this.#change()
   }
 
   /** Removes `key` and returns its value, or `fallback` when there was none. */
@@ -61,14 +66,14 @@ export class Session<Data extends object = Record<string, unknown>> {
     const value = record.get(key)
     if (value === undefined) return fallback
     record.delete(key)
-    this.#modified = true
+    this.#change()
     return value
   }
 
   /** Removes `key`; true when it was there. */
   delete (key: Key<Data>): boolean {
     const removed = this.#read().delete(key)
-    if (removed) this.#modified = true
+    if (removed) this.#change()
     return removed
   }
 
@@ -79,7 +84,7 @@ export class Session<Data extends object = Record<string, unknown>> {
   /** Removes every key, `permanent` included; the cookie is deleted at the end of the request. */
   clear (): void {
     this.#read().clear()
-    this.#modified = true
+    this.#change()
   }
 
   keys (): Array<Key<Data>> {
@@ -104,7 +109,7 @@ export class Session<Data extends object = Record<string, unknown>> {
 
   set permanent (permanent: boolean) {
     this.#read().set(PERMANENT_KEY, Boolean(permanent))
-    this.#modified = true
+    this.#change()
   }
 
   /** True once the data was changed; set it yourself to force a new cookie, as in Flask. */
@@ -113,7 +118,8 @@ export class Session<Data extends object = Record<string, unknown>> {
   }
 
   set modified (modified: boolean) {
-    this.#modified = modified
+    if (modified) this.#change()
+    else this.#modified = false
   }
 
   /** True once the route read or wrote the session; the response then varies by cookie. */
@@ -127,21 +133,35 @@ export class Session<Data extends object = Record<string, unknown>> {
     return this.#verified === undefined
   }
 
-  /** @internal True once the session interface saved this session; a second `onSend` pass (error replies) leaves it alone. */
-  saved = false
+  /** @internal True once the response carried this session; a second `onSend` pass (error replies) leaves it alone. */
+  get saved (): boolean {
+    return this.#savedFor !== undefined
+  }
+
+  /** @internal */
+  markSaved (request: FastifyRequest): void {
+    this.#savedFor = request
+  }
 
   /** @internal Verifies the cookie without counting as an access. */
   open (): void {
     if (this.#opened) return
     this.#opened = true
-    if (this.#cookieValue === undefined || this.#cookieValue === '') return
-    const opened = this.#codec.open(this.#cookieValue, nowSeconds())
-    if (typeof opened === 'string') {
-      this.#refusal = opened
+    const candidates = this.#cookieValue
+    if (candidates === undefined || candidates === '') return
+    if (typeof candidates === 'string') {
+      this.#accept(this.#codec.open(candidates, nowSeconds()))
       return
     }
-    this.#verified = opened
-    this.#record = opened.record
+    // Of several cookies with our name, the one that verifies is ours; the others belong to another path or domain.
+    const now = nowSeconds()
+    let firstRefusal: string | undefined
+    for (const candidate of candidates) {
+      const opened = this.#codec.open(candidate, now)
+      if (typeof opened !== 'string') return this.#accept(opened)
+      firstRefusal ??= opened
+    }
+    this.#refusal = firstRefusal
   }
 
   /** @internal Why the incoming cookie was refused, if it was. */
@@ -175,6 +195,23 @@ export class Session<Data extends object = Record<string, unknown>> {
   /** @internal The data to sign. */
   get record (): SessionRecord {
     return this.#data()
+  }
+
+  #accept (opened: ReturnType<SessionCodec['open']>): void {
+    if (typeof opened === 'string') {
+      this.#refusal = opened
+    } else {
+      this.#verified = opened
+      this.#record = opened.record
+    }
+  }
+
+  #change (): void {
+    this.#modified = true
+    if (this.#savedFor === undefined || this.#warnedLateChange) return
+    this.#warnedLateChange = true
+    const request = this.#savedFor
+    request.log.warn({ route: request.routeOptions.url }, `fastify-cookie-session: the session was changed after the response to ${request.method} ${request.routeOptions.url} was sent; the change is lost (for a streamed reply, change the session before returning the stream)`)
   }
 
   #data (): SessionRecord {

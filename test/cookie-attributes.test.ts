@@ -45,3 +45,15 @@ t.test('the session cookie joins cookies the app sets itself', async (t) => {
   t.equal(cookies.length, 2)
   t.match(cookies, [/^theme=dark/, /^session=/])
 })
+
+t.test('a Secure cookie sent over plain http gets one warning: the browser would drop it', async (t) => {
+  const { app, logs } = await buildApp(t, { cookie: { secure: true } }, loginRoute)
+  t.match(setCookies(await app.inject('/login')), [/^session=[\w.-]+; Secure; HttpOnly; Path=\/; SameSite=Lax$/])
+  await app.inject('/login')
+  const warnings = logs.filter((line) => line.level === 40)
+  t.equal(warnings.length, 1, 'once, not on every response')
+  t.match(warnings[0].msg, /a Secure "session" cookie was sent over plain http; browsers drop it, so the session will not stick/)
+  const https = await buildApp(t, { cookie: { secure: true } }, loginRoute, { trustProxy: true })
+  await https.app.inject({ url: '/login', headers: { 'x-forwarded-proto': 'https' } })
+  t.same(https.logs.filter((line) => line.level === 40), [], 'no warning over https')
+})

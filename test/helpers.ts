@@ -11,7 +11,7 @@ export interface LogLine { level: number, msg: string, reason?: string }
 export async function buildApp (
   t: Test,
   options: Partial<CookieSessionOptions> = {},
-  routes: (app: FastifyInstance) => void = () => {},
+  routes: (app: FastifyInstance) => void | Promise<void> = () => {},
   serverOptions: FastifyServerOptions = {}
 ): Promise<{ app: FastifyInstance, logs: LogLine[] }> {
   const logs: LogLine[] = []
@@ -19,7 +19,7 @@ export async function buildApp (
   const stream = { write: (line: string) => { const entry = JSON.parse(line); if (entry.msg !== 'incoming request' && entry.msg !== 'request completed') logs.push(entry) } }
   const app = Fastify({ logger: { level: 'debug', stream }, ...serverOptions })
   await app.register(cookieSession, { secret: SECRET, ...options })
-  routes(app)
+  await routes(app)
   t.teardown(() => app.close())
   return { app, logs }
 }

@@ -52,6 +52,7 @@ t.test('an unknown option or a wrong type fails register, naming it', async (t) 
   for (const lifetimeSeconds of [0, -1, 1.5, '60', Infinity]) {
     t.match(await registerWith({ secret: SECRET, lifetimeSeconds }), { message: /option "lifetimeSeconds" must be a positive whole number of seconds/ })
   }
+  t.match(await registerWith({ secret: SECRET, absoluteLifetimeSeconds: 0 }), { message: /option "absoluteLifetimeSeconds" must be a positive whole number of seconds, got 0/ })
   t.match(await registerWith({ secret: SECRET, refreshEachRequest: 'yes' }), { message: /option "refreshEachRequest" must be one of true, false, got "yes"/ })
   t.match(await registerWith({ secret: SECRET, format: 'json' }), { message: /option "format" must be one of "default", "flask"/ })
   t.match(await registerWith({ secret: SECRET, oversizedCookie: 'drop' }), { message: /option "oversizedCookie" must be one of "error", "warn"/ })

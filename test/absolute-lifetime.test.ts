@@ -1,0 +1,61 @@
+import t from 'tap'
+import { buildApp, sessionValue, stubClock } from './helpers.js'
+
+const NOW = 1_700_000_000
+
+t.test('absoluteLifetimeSeconds ends a session that long after login, however often it is refreshed', async (t) => {
+  const clock = stubClock(t, NOW)
+  const { app, logs } = await buildApp(t, { lifetimeSeconds: 600, absoluteLifetimeSeconds: 1800 }, (app) => {
+    app.get('/login', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
+    app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
+    app.get('/keys', async (request) => request.session.keys())
+  })
+  let cookie = sessionValue(await app.inject('/login')) as string
+  t.same((await app.inject({ url: '/keys', cookies: { session: cookie } })).json(), ['_permanent', 'user', '_issued_at'], 'the start is kept in the session')
+  for (let step = 1; step <= 3; step++) {
+    clock.seconds = NOW + step * 500
+    const response = await app.inject({ url: '/whoami', cookies: { session: cookie } })
+    t.equal(response.body, 'ann', `${step * 500} s after login, refreshed`)
+    cookie = sessionValue(response) as string
+  }
+  clock.seconds = NOW + 1800
+  cookie = sessionValue(await app.inject({ url: '/whoami', cookies: { session: cookie } })) as string
+  t.ok(cookie, 'still in at exactly the cap')
+  clock.seconds = NOW + 1801
+  t.equal((await app.inject({ url: '/whoami', cookies: { session: cookie } })).body, 'nobody', 'out one second after the cap, though the cookie is fresh')
+  t.ok(logs.some((line) => line.reason === 'session began 1801 s ago, over the absolute lifetime of 1800 s'))
+})
+
+t.test('a cookie that comes back from the cache is held to the cap too', async (t) => {
+  const clock = stubClock(t, NOW)
+  const { app } = await buildApp(t, { lifetimeSeconds: 600, absoluteLifetimeSeconds: 300, refreshEachRequest: false }, (app) => {
+    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+    app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
+  })
+  const cookies = { session: sessionValue(await app.inject('/login')) as string }
+  t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann')
+  clock.seconds = NOW + 301
+  t.equal((await app.inject({ url: '/whoami', cookies })).body, 'nobody')
+})
+
+t.test('a new login after logout starts a new absolute lifetime', async (t) => {
+  const clock = stubClock(t, NOW)
+  const { app } = await buildApp(t, { absoluteLifetimeSeconds: 1000 }, (app) => {
+    app.get('/login', async (request) => { request.session.clear(); request.session.set('user', 'ann'); return request.session.get('_issued_at') ?? 'fresh' })
+    app.get('/issued', async (request) => request.session.get('_issued_at'))
+  })
+  const first = sessionValue(await app.inject('/login')) as string
+  t.equal((await app.inject({ url: '/issued', cookies: { session: first } })).body, String(NOW))
+  clock.seconds = NOW + 900
+  const second = sessionValue(await app.inject({ url: '/login', cookies: { session: first } })) as string
+  t.equal((await app.inject({ url: '/issued', cookies: { session: second } })).body, String(NOW + 900))
+})
+
+t.test('without absoluteLifetimeSeconds nothing is added to the session', async (t) => {
+  const { app } = await buildApp(t, {}, (app) => {
+    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+    app.get('/keys', async (request) => request.session.keys())
+  })
+  const cookie = sessionValue(await app.inject('/login')) as string
+  t.same((await app.inject({ url: '/keys', cookies: { session: cookie } })).json(), ['user'])
+})

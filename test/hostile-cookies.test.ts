@@ -1,0 +1,125 @@
+import { createHmac } from 'node:crypto'
+import { deflateSync } from 'node:zlib'
+import fc from 'fast-check'
+import t from 'tap'
+import { SessionCodec } from '../lib/codec.js'
+import { FORMATS } from '../lib/options.js'
+import { TaggedJsonSerializer } from '../lib/serializer.js'
+import { Signer } from '../lib/signer.js'
+import { encodeTimestamp, TimestampSigner } from '../lib/timestamp-signer.js'
+import { buildApp, SECRET, sessionValue } from './helpers.js'
+
+const NOW = 1_700_000_000
+const SALT = 'fastify-cookie-session.v1.session'
+
+function codecFor (format: 'default' | 'flask', secret = SECRET, salt = SALT) {
+  const preset = FORMATS[format]
+  const signer = new Signer({ secrets: [Buffer.from(secret)], salt, digest: preset.digest })
+  return new SessionCodec({
+    timestampSigner: new TimestampSigner({ signer, maxLength: 4096 }),
+    serializer: new TaggedJsonSerializer(preset.serializer),
+    lifetimeSeconds: 3600,
+    futureToleranceSeconds: preset.futureToleranceSeconds,
+    verifiedCacheSize: 16,
+    absoluteLifetimeSeconds: undefined
+  })
+}
+
+/** A validly signed cookie around any payload segment: what only a secret holder could make. */
+function signRaw (payloadSegment: string): string {
+  const key = createHmac('sha256', SECRET).update(SALT).digest()
+  const input = `${payloadSegment}.${encodeTimestamp(NOW)}`
+  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
+}
+
+const codec = codecFor('default')
+const valid = codec.seal(new Map<string, unknown>([['user', 'ann'], ['roles', ['admin']], ['when', new Date(0)]]), NOW)
+const compressedValid = codec.seal(new Map([['blob', 'abc'.repeat(200)]]), NOW)
+
+const mutation = fc.oneof(
+  fc.record({ kind: fc.constant('flip'), at: fc.nat(), bit: fc.integer({ min: 0, max: 6 }) }),
+  fc.record({ kind: fc.constant('truncate'), at: fc.nat() }),
+  fc.record({ kind: fc.constant('insert'), at: fc.nat(), text: fc.constantFrom('.', '..', '=', '==', '+', '/', '%2E', 'é', '\u0000', ' ', '"', 'A'.repeat(5000)) }),
+  fc.record({ kind: fc.constant('delete'), at: fc.nat(), length: fc.integer({ min: 1, max: 8 }) })
+)
+
+function mutate (cookie: string, change: { kind: string, at: number, bit?: number, text?: string, length?: number }): string {
+  const at = change.at % (cookie.length + 1)
+  switch (change.kind) {
+    case 'flip': {
+      const index = Math.min(at, cookie.length - 1)
+      return cookie.slice(0, index) + String.fromCharCode(cookie.charCodeAt(index) ^ (1 << (change.bit as number))) + cookie.slice(index + 1)
+    }
+    case 'truncate': return cookie.slice(0, at)
+    case 'insert': return cookie.slice(0, at) + (change.text as string) + cookie.slice(at)
+    default: return cookie.slice(0, at) + cookie.slice(at + (change.length as number))
+  }
+}
+
+function opensTo (value: string): string | Record<string, unknown> {
+  const opened = codec.open(value, NOW)
+  return typeof opened === 'string' ? opened : Object.fromEntries(codec.parse(opened))
+}
+
+t.test('random bytes never throw out of the decoder and are never accepted', async (t) => {
+  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 6000 }), (value) => {
+    t.type(codec.open(value, NOW), 'string')
+  }), { numRuns: 2000 })
+  fc.assert(fc.property(fc.stringMatching(/^\.?[\w-]{1,80}\.[\w-]{0,8}\.[\w-]{1,50}$/), (value) => {
+    t.type(codec.open(value, NOW), 'string')
+  }), { numRuns: 2000 })
+})
+
+t.test('any mutation of a valid cookie is refused (no forgery), and never throws', async (t) => {
+  for (const original of [valid, compressedValid]) {
+    t.type(opensTo(original), 'object')
+    fc.assert(fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (changes) => {
+      const mutated = changes.reduce(mutate, original)
+      fc.pre(mutated !== original)
+      t.type(opensTo(mutated), 'string')
+    }), { numRuns: 1500 })
+  }
+})
+
+t.test('the wrong secret, another cookie name, or the other format never verifies', async (t) => {
+  t.equal(codecFor('default', 'another-secret-of-at-least-32-bytes').open(valid, NOW), 'signature does not match')
+  t.equal(codecFor('default', SECRET, 'fastify-cookie-session.v1.other').open(valid, NOW), 'signature does not match')
+  t.equal(codecFor('flask', SECRET, 'cookie-session').open(valid, NOW), 'signature does not match')
+})
+
+t.test('validly signed hostile payloads give a clear refusal or plain data, never a polluted prototype', async (t) => {
+  const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64url')
+  fc.assert(fc.property(fc.json({ maxDepth: 4 }), (json) => {
+    const opened = codec.open(signRaw(b64(json)), NOW)
+    const parsed = JSON.parse(json)
+    const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+    t.equal(typeof opened === 'object', isObject, json)
+  }), { numRuns: 500 })
+  const polluting = opensTo(signRaw(b64('{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"prototype":2}')))
+  t.same(Object.keys(polluting), ['__proto__', 'constructor', 'prototype'])
+  t.equal(({} as Record<string, unknown>).polluted, undefined)
+  t.equal(Object.getPrototypeOf(polluting), Object.prototype)
+  for (const deep of ['{"a":' + '['.repeat(1400) + ']'.repeat(1400) + '}', '{"a":' + '{"b":'.repeat(100) + '1' + '}'.repeat(100) + '}']) {
+    t.equal(opensTo(signRaw(b64(deep))), 'payload nests deeper than 64 levels', 'deep nesting is refused, so it can never fail a later save')
+  }
+  t.same(opensTo(signRaw(b64('{"a":"[[[[{{{{\\"' + '['.repeat(100) + '"}'))), { a: '[[[[{{{{"' + '['.repeat(100) }, 'brackets inside strings do not count')
+  const bomb = signRaw('.' + b64(deflateSync(Buffer.alloc(2_000_000, 32))))
+  t.ok(bomb.length < 4096, 'the bomb fits in a cookie')
+  t.match(opensTo(bomb), /does not decompress to at most 65536 bytes/, 'a 2 MB zip bomb in a cookie stops at 64 KiB')
+  t.match(opensTo('a'.repeat(1_000_000)), /over the 4096 limit/, 'a huge cookie is refused before any decoding')
+})
+
+t.test('no hostile cookie causes a 5xx through a real route', async (t) => {
+  const { app } = await buildApp(t, {}, (app) => {
+    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+    app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
+  })
+  const cookie = sessionValue(await app.inject('/login')) as string
+  await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 2 }), async (changes) => {
+    const mutated = changes.reduce(mutate, cookie)
+    fc.pre(mutated !== cookie)
+    const response = await app.inject({ url: '/whoami', headers: { cookie: `session=${mutated}` } })
+    t.equal(response.statusCode, 200)
+    t.equal(response.body, 'nobody')
+  }), { numRuns: 300 })
+})
