@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { CookieSessionOptions } from '../../lib/options.js'
 import { buildFlaskModeApp, cookieValue, setCookies, stubClock } from './harness.js'
 import { type HttpScenario, type HttpStep, payloadJson, vectors } from './vectors.js'
@@ -85,7 +85,7 @@ function bigValueOf (scenario: HttpScenario): string {
   return written === undefined ? '' : JSON.parse(payloadJson(cookieValue([written]) as string)).big
 }
 
-async function runStep (t: Parameters<typeof buildFlaskModeApp>[0], app: FastifyInstance, scenario: HttpScenario, step: HttpStep, index: number, clock: { seconds: number }, options: Omit<CookieSessionOptions, 'format'>): Promise<void> {
+async function runStep (t: Test, app: FastifyInstance, scenario: HttpScenario, step: HttpStep, index: number, clock: { seconds: number }, options: Omit<CookieSessionOptions, 'format'>): Promise<void> {
   const cookieName = options.cookieName ?? 'session'
   clock.seconds = step.request.now
   const response = await app.inject({

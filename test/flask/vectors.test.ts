@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { FORMATS } from '../../lib/options.js'
 import { TaggedJsonSerializer } from '../../lib/serializer.js'
 import { Signer } from '../../lib/signer.js'
@@ -58,7 +58,7 @@ const LENIENT_REFUSED: Record<string, string> = {
 interface Probe { data?: Record<string, unknown>, permanent?: boolean }
 
 /** An app whose `/read` route hands back what the session holds and whose `/write` route stores `toWrite`. */
-async function probeApp (t: Parameters<typeof buildFlaskModeApp>[0], secret: Buffer | Buffer[], lifetimeSeconds: number) {
+async function probeApp (t: Test, secret: Buffer | Buffer[], lifetimeSeconds: number) {
   const probe: Probe = {}
   const state: { toWrite: Record<string, unknown> } = { toWrite: {} }
   const built = await buildFlaskModeApp(t, { secret, lifetimeSeconds }, (app) => {
@@ -161,7 +161,7 @@ t.test('numbers below 1e-4 are spelled as Python spells them', async (t) => {
   t.same(JSON.parse(json).f, [0.0001, 0.00001, -1.5e-7, 2e-300, 0.1], 'any JSON reader reads the same numbers')
 })
 
-async function expectRefused (t: Parameters<typeof buildFlaskModeApp>[0], vector: RefusedVector): Promise<void> {
+async function expectRefused (t: Test, vector: RefusedVector): Promise<void> {
   stubClock(t, vector.now)
   const { app, probe, logs } = await probeApp(t, secretOf(vector), vector.max_age)
   const response = await app.inject({ url: '/read', headers: { cookie: `session=${vector.cookie}` } })
