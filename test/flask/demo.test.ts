@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildDemoApp } from '../../examples/app.js'
-import { setCookies, stubClock } from './harness.js'
+import { setCookies, stubClock } from '../helpers.js'
 import { type HttpScenario, vectors } from './vectors.js'
 
 /** The cookie values Flask wrote for the same requests at the same seconds (secret `dev`). */

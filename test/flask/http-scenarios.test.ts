@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import type { CookieSessionOptions } from '../../lib/options.js'
-import { buildFlaskModeApp, cookieValue, setCookies, stubClock } from './harness.js'
-import { type HttpScenario, type HttpStep, payloadJson, vectors } from './vectors.js'
+import { buildApp, setCookies, stubClock } from '../helpers.js'
+import { cookieValue, type HttpScenario, type HttpStep, payloadJson, vectors } from './vectors.js'
 
 /** Flask's configuration keys, as the plugin's options (the README's mapping table). */
-function optionsFromFlaskConfig (config: Record<string, unknown>): Omit<CookieSessionOptions, 'format'> {
+function optionsFromFlaskConfig (config: Record<string, unknown>): CookieSessionOptions {
   const sameSite = config.SESSION_COOKIE_SAMESITE
   return {
     secret: config.SECRET_KEY as string,
@@ -21,7 +21,8 @@ function optionsFromFlaskConfig (config: Record<string, unknown>): Omit<CookieSe
       sameSite: typeof sameSite === 'string' ? sameSite.toLowerCase() as 'lax' : false
     },
     // Flask only warns about an oversized cookie and sends it anyway.
-    oversizedCookie: 'warn'
+    oversizedCookie: 'warn',
+    format: 'flask'
   }
 }
 
@@ -85,7 +86,7 @@ function bigValueOf (scenario: HttpScenario): string {
   return written === undefined ? '' : JSON.parse(payloadJson(cookieValue([written]) as string)).big
 }
 
-async function runStep (t: Test, app: FastifyInstance, scenario: HttpScenario, step: HttpStep, index: number, clock: { seconds: number }, options: Omit<CookieSessionOptions, 'format'>): Promise<void> {
+async function runStep (t: Test, app: FastifyInstance, scenario: HttpScenario, step: HttpStep, index: number, clock: { seconds: number }, options: CookieSessionOptions): Promise<void> {
   const cookieName = options.cookieName ?? 'session'
   clock.seconds = step.request.now
   const response = await app.inject({
@@ -116,7 +117,7 @@ t.test('the recorded Flask request sequences give the same cookies, Vary headers
     t.test(`${scenario.name}: ${scenario.description}`, async (t) => {
       const clock = stubClock(t, scenario.steps[0].request.now)
       const options = optionsFromFlaskConfig(scenario.config)
-      const { app, logs } = await buildFlaskModeApp(t, options, scenarioRoutes(bigValueOf(scenario)))
+      const { app, logs } = await buildApp(t, options, scenarioRoutes(bigValueOf(scenario)))
       for (const [index, step] of scenario.steps.entries()) {
         await t.test(`${index}: ${step.request.path}`, (t) => runStep(t, app, scenario, step, index, clock, options))
       }

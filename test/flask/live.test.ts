@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { buildDemoApp } from '../../examples/app.js'
-import { cookieValue } from './harness.js'
+import { cookieValue } from './vectors.js'
 
 /** Debian's Flask lives in /usr/bin/python3's dist-packages; another python3 on PATH may not see it. */
 const PYTHON = process.env.FLASK_PYTHON ?? '/usr/bin/python3'

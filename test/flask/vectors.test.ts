@@ -3,8 +3,8 @@ import t, { type Test } from 'tap'
 import { FORMATS } from '../../lib/options.js'
 import { TaggedJsonSerializer } from '../../lib/serializer.js'
 import { Signer } from '../../lib/signer.js'
-import { buildFlaskModeApp, cookieValue, setCookies, stubClock } from './harness.js'
-import { payloadJson, type RefusedVector, secretOf, toJs, type ValidVector, vectors } from './vectors.js'
+import { buildApp, setCookies, stubClock } from '../helpers.js'
+import { cookieValue, payloadJson, type RefusedVector, secretOf, toJs, type ValidVector, vectors } from './vectors.js'
 
 const DELETION = 'session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/; SameSite=Lax'
 
@@ -61,7 +61,7 @@ interface Probe { data?: Record<string, unknown>, permanent?: boolean }
 async function probeApp (t: Test, secret: Buffer | Buffer[], lifetimeSeconds: number) {
   const probe: Probe = {}
   const state: { toWrite: Record<string, unknown> } = { toWrite: {} }
-  const built = await buildFlaskModeApp(t, { secret, lifetimeSeconds }, (app) => {
+  const built = await buildApp(t, { secret, lifetimeSeconds, format: 'flask' }, (app) => {
     app.get('/read', async (request) => {
       probe.data = request.session.toJSON()
       probe.permanent = request.session.permanent

@@ -89,3 +89,9 @@ export function payloadJson (cookieValue: string): string {
   const bytes = Buffer.from(segment.replace(/^\./, ''), 'base64url')
   return (segment.startsWith('.') ? inflateSync(bytes) : bytes).toString('utf8')
 }
+
+/** The value of the first `name=value` Set-Cookie header for `name`, or undefined. */
+export function cookieValue (headers: string[], name = 'session'): string | undefined {
+  const header = headers.find((line) => line.startsWith(name + '='))
+  return header?.slice(name.length + 1).split(';')[0]
+}
