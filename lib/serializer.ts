@@ -49,6 +49,16 @@ function compareCodePoints (left: string, right: string): number {
   return left.length - right.length
 }
 
+/**
+ * JSON text of a finite number, spelled as Python's `repr` where the two differ: below 1e-4 Python
+ * switches to exponent form with at least two exponent digits (`1e-05`, `1.5e-07`), so Flask mode
+ * writes Flask's bytes. Any JSON reader reads both spellings as the same number.
+ */
+function writeNumber (value: number): string {
+  if (value === 0 || Math.abs(value) >= 1e-4) return JSON.stringify(value)
+  return value.toExponential().replace(/e-(\d)$/, 'e-0$1')
+}
+
 function isPlainObject (value: object): value is Record<string, unknown> {
   const prototype = Object.getPrototypeOf(value)
   return prototype === Object.prototype || prototype === null
@@ -179,7 +189,7 @@ export class TaggedJsonSerializer {
       case 'bigint':
         return value.toString()
       case 'number':
-        if (Number.isFinite(value)) return JSON.stringify(value)
+        if (Number.isFinite(value)) return writeNumber(value)
         break
       case 'object':
         if (value === null) return 'null'
@@ -252,7 +262,8 @@ export class TaggedJsonSerializer {
 function untagValue (tag: string, content: unknown): unknown {
   switch (tag) {
     case TAG_DICT: {
-      if (typeof content !== 'object' || content === null) throw new Error('payload has a malformed dict tag')
+      // Children are untagged first, so the content may already be an array, a Date or bytes: Flask fails on those too.
+      if (typeof content !== 'object' || content === null || !isPlainObject(content)) throw new Error('payload has a malformed dict tag')
       const result: Record<string, unknown> = {}
       for (const [escapedKey, inner] of Object.entries(content)) {
         Object.defineProperty(result, escapedKey.slice(0, -2), { value: inner, enumerable: true, writable: true, configurable: true })
