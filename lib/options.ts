@@ -1,7 +1,7 @@
 import { CookieWriter, type CookieOptions } from './cookie-options.js'
 import { ERROR_CODES, optionError } from './errors.js'
 import type { SerializerOptions } from './serializer.js'
-import type { Digest } from './signer.js'
+import type { Digest, KeyDerivation } from './signer.js'
 
 export type Secret = string | Buffer
 
@@ -25,6 +25,7 @@ export interface CookieSessionOptions {
 
 export interface FormatPreset {
   digest: Digest
+  keyDerivation: KeyDerivation
   salt: (cookieName: string) => string
   minimumSecretBytes: number
   futureToleranceSeconds: number
@@ -40,6 +41,7 @@ const MAX_JSON_BYTES = 64 * 1024
 export const FORMATS: Record<'default' | 'flask', FormatPreset> = {
   default: {
     digest: 'sha256',
+    keyDerivation: 'hmac',
     // The cookie name is in the salt, so a value cannot be replayed under another cookie name.
     salt: (cookieName) => `fastify-cookie-session.v1.${cookieName}`,
     minimumSecretBytes: 32,
@@ -49,6 +51,7 @@ export const FORMATS: Record<'default' | 'flask', FormatPreset> = {
   },
   flask: {
     digest: 'sha1',
+    keyDerivation: 'hmac',
     salt: () => 'cookie-session',
     minimumSecretBytes: 1,
     futureToleranceSeconds: 0,

@@ -52,7 +52,8 @@ export class CookieSessionInterface {
   constructor (options: ResolvedOptions) {
     this.#options = options
     this.#cookieNameEquals = options.cookieName + '='
-    const signer = new Signer({ secrets: options.secrets, salt: options.format.salt(options.cookieName), digest: options.format.digest })
+    const { digest, keyDerivation, salt } = options.format
+    const signer = new Signer({ secrets: options.secrets, salt: salt(options.cookieName), digest, keyDerivation })
     this.#codec = new SessionCodec({
       timestampSigner: new TimestampSigner({ signer, maxLength: MAX_INCOMING_COOKIE_LENGTH }),
       serializer: new TaggedJsonSerializer(options.format.serializer),

@@ -1,6 +1,13 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 
 export type Digest = 'sha1' | 'sha256' | 'sha512'
+
+/**
+ * How a secret becomes a signing key, by itsdangerous' names: `'hmac'` is `HMAC(secret, salt)`
+ * (Flask's choice and ours); `'django-concat'` is `hash(salt + "signer" + secret)` (itsdangerous'
+ * default, for apps that sign with a bare itsdangerous `Signer`).
+ */
+export type KeyDerivation = 'hmac' | 'django-concat'
 
 export interface SignerOptions {
   /** The first secret signs; every secret verifies (rotation). */
@@ -8,23 +15,25 @@ export interface SignerOptions {
   /** Mixed into key derivation so a value signed for one purpose is useless for another. */
   salt: string
   digest: Digest
+  keyDerivation: KeyDerivation
 }
 
 const SIGNATURE_BYTES: Record<Digest, number> = { sha1: 20, sha256: 32, sha512: 64 }
 
 /**
- * The bottom layer, as itsdangerous' `Signer` with `key_derivation='hmac'`:
- * each secret becomes a signing key `HMAC(secret, salt)`, and a signature is
- * `HMAC(key, input)` in unpadded base64url.
+ * The bottom layer, as itsdangerous' `Signer`: each secret becomes a signing key, and a
+ * signature is `HMAC(key, input)` in unpadded base64url.
  */
 export class Signer {
   readonly #keys: Buffer[]
   readonly #digest: Digest
   readonly #signatureLength: number
 
-  constructor ({ secrets, salt, digest }: SignerOptions) {
+  constructor ({ secrets, salt, digest, keyDerivation }: SignerOptions) {
     this.#digest = digest
-    this.#keys = secrets.map((secret) => createHmac(digest, secret).update(salt).digest())
+    this.#keys = secrets.map((secret) => keyDerivation === 'hmac'
+      ? createHmac(digest, secret).update(salt).digest()
+      : createHash(digest).update(salt).update('signer').update(secret).digest())
     // Unpadded base64url length of the raw signature.
     this.#signatureLength = Math.ceil(SIGNATURE_BYTES[digest] * 4 / 3)
   }

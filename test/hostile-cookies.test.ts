@@ -14,7 +14,7 @@ const SALT = 'fastify-cookie-session.v1.session'
 
 function codecFor (format: 'default' | 'flask', secret = SECRET, salt = SALT) {
   const preset = FORMATS[format]
-  const signer = new Signer({ secrets: [Buffer.from(secret)], salt, digest: preset.digest })
+  const signer = new Signer({ secrets: [Buffer.from(secret)], salt, digest: preset.digest, keyDerivation: preset.keyDerivation })
   return new SessionCodec({
     timestampSigner: new TimestampSigner({ signer, maxLength: 4096 }),
     serializer: new TaggedJsonSerializer(preset.serializer),

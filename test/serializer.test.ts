@@ -60,7 +60,7 @@ t.test('compression is used only when it saves at least two bytes', async (t) =>
 })
 
 function codecWith (lifetimeSeconds: number, verifiedCacheSize: number) {
-  const signer = new Signer({ secrets: [Buffer.alloc(32, 7)], salt: 'salt', digest: 'sha256' })
+  const signer = new Signer({ secrets: [Buffer.alloc(32, 7)], salt: 'salt', digest: 'sha256', keyDerivation: 'hmac' })
   return new SessionCodec({ timestampSigner: new TimestampSigner({ signer, maxLength: 4096 }), serializer: plain, lifetimeSeconds, futureToleranceSeconds: 0, verifiedCacheSize, absoluteLifetimeSeconds: undefined })
 }
 

@@ -86,11 +86,18 @@ t.test('Flask mode derives Flask\'s signing key from each secret and signs as it
   for (const key of vectors.keys) {
     const secret = Buffer.from(key.secret_hex, 'hex')
     t.equal(createHmac('sha1', secret).update('cookie-session').digest('hex'), key.derived_key_hex, `${key.label}: K = HMAC-SHA1(secret, "cookie-session")`)
-    const signer = new Signer({ secrets: [secret], salt: FORMATS.flask.salt('session'), digest: FORMATS.flask.digest })
+    const signer = new Signer({ secrets: [secret], salt: FORMATS.flask.salt('session'), digest: FORMATS.flask.digest, keyDerivation: FORMATS.flask.keyDerivation })
     const input = 'eyJ1c2VybmFtZSI6ImFsaWNlIn0.ZVPxAA'
     t.equal(signer.sign(input), createHmac('sha1', Buffer.from(key.derived_key_hex, 'hex')).update(input).digest('base64url'), `${key.label}: signature keyed with K`)
   }
   t.equal(FORMATS.flask.salt('sid'), 'cookie-session', 'the salt does not depend on the cookie name, as in Flask')
+  // The derivation is a parameter: the vector signed with itsdangerous' default derivation verifies under it, and only under it.
+  const concat = vectors.invalid.find((vector) => vector.name === 'wrong_key_derivation')
+  if (concat === undefined) throw new Error('vector wrong_key_derivation is missing')
+  const [payload, timestamp, signature] = concat.cookie.split('.')
+  const concatSigner = new Signer({ secrets: [Buffer.from('dev')], salt: 'cookie-session', digest: 'sha1', keyDerivation: 'django-concat' })
+  t.equal(concatSigner.verify(`${payload}.${timestamp}`, signature), 0, 'django-concat derivation verifies its own vector')
+  t.equal(concatSigner.sign(`${payload}.${timestamp}`), signature)
 })
 
 t.test('every valid Flask cookie verifies and decodes to its data', async (t) => {
