@@ -5,6 +5,7 @@ import type { CookieOptions } from './lib/cookie-options.js'
 import { ERROR_CODES } from './lib/errors.js'
 import { type CookieSessionOptions, resolveOptions } from './lib/options.js'
 import type { Session } from './lib/session.js'
+import { type ResponseWithHeaders, SessionCookies } from './lib/session-cookies.js'
 import { CookieSessionInterface } from './lib/session-interface.js'
 
 async function cookieSession (fastify: FastifyInstance, options: CookieSessionOptions): Promise<void> {
@@ -18,6 +19,10 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   fastify.decorateReply('commitSession', function commitSession (this: FastifyReply) {
     sessionInterface.commitSession(this.request, this)
   })
+
+  const sessionCookies = new SessionCookies(sessionInterface, cookieName)
+  fastify.decorate('signSessionCookie', (data: fastifyCookieSession.SessionCookieData) => sessionCookies.sign(data))
+  fastify.decorate('readSessionCookie', (response: ResponseWithHeaders) => sessionCookies.read(response) as fastifyCookieSession.SessionCookieData | undefined)
 
   // @fastify/cookie's own onRequest hook, registered first, has parsed the header unless the app moved or turned off that hook.
   fastify.addHook('onRequest', function openSession (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
@@ -42,6 +47,8 @@ namespace fastifyCookieSession {
   export type FastifyCookieSessionOptions = CookieSessionOptions
   export type SessionCookieOptions = CookieOptions
   export type FastifySession<Data extends object = SessionData> = Session<Data>
+  /** The session as a plain object, as `readSessionCookie` returns it and `signSessionCookie` takes it: `permanent` is `_permanent`. */
+  export type SessionCookieData = Partial<SessionData> & { _permanent?: boolean }
 }
 
 declare module 'fastify' {
@@ -54,6 +61,12 @@ declare module 'fastify' {
      * Fastify's `onSend` hook never runs; call it before writing the response head.
      */
     commitSession (): void
+  }
+  interface FastifyInstance {
+    /** For tests, as Flask's `session_transaction()`: a `Cookie` header (`name=value`) carrying `data`, signed with this app's settings. */
+    signSessionCookie (data: fastifyCookieSession.SessionCookieData): string
+    /** For tests: the session a response set, verified; `{}` when it deleted the cookie, `undefined` when it sent none. */
+    readSessionCookie (response: ResponseWithHeaders): fastifyCookieSession.SessionCookieData | undefined
   }
 }
 

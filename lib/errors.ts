@@ -4,7 +4,8 @@ export const ERROR_CODES = {
   WEAK_SECRET: 'FST_COOKIE_SESSION_WEAK_SECRET',
   UNSTORABLE_VALUE: 'FST_COOKIE_SESSION_UNSTORABLE_VALUE',
   COOKIE_TOO_LARGE: 'FST_COOKIE_SESSION_COOKIE_TOO_LARGE',
-  HEADERS_SENT: 'FST_COOKIE_SESSION_HEADERS_SENT'
+  HEADERS_SENT: 'FST_COOKIE_SESSION_HEADERS_SENT',
+  UNVERIFIED_COOKIE: 'FST_COOKIE_SESSION_UNVERIFIED_COOKIE'
 } as const
 
 export type ErrorCode = typeof ERROR_CODES[keyof typeof ERROR_CODES]
@@ -30,4 +31,8 @@ export function cookieTooLargeError (message: string): CookieSessionError {
 
 export function headersSentError (message: string): CookieSessionError {
   return Object.assign(new Error(PREFIX + message), { code: ERROR_CODES.HEADERS_SENT })
+}
+
+export function unverifiedCookieError (message: string): CookieSessionError {
+  return Object.assign(new Error(PREFIX + message), { code: ERROR_CODES.UNVERIFIED_COOKIE })
 }

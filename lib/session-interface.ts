@@ -98,11 +98,9 @@ export class CookieSessionInterface {
     const permanent = session.isPermanent
     if (!changed && !(permanent && this.#options.refreshEachRequest) && !session.signedWithFallbackSecret) return undefined
     const now = nowSeconds()
-    const { record } = session
-    if (this.#codec.tracksIssuedAt && !record.has(ISSUED_AT_KEY)) record.set(ISSUED_AT_KEY, now)
     let header: string
     try {
-      header = this.#options.cookie.header(this.#codec.seal(record, now), secure, permanent ? this.#options.lifetimeSeconds : undefined, now)
+      header = this.#options.cookie.header(this.seal(session, now), secure, permanent ? this.#options.lifetimeSeconds : undefined, now)
     } catch (error) {
       return error as CookieSessionError
     }
@@ -125,6 +123,13 @@ export class CookieSessionInterface {
       header: (name, value) => name === 'set-cookie' ? raw.appendHeader(name, value) : raw.setHeader(name, value)
     })
     if (error !== undefined) throw error
+  }
+
+  /** The signed cookie value that carries the session's data at `signedAtSeconds`; a new session is stamped with its start when the lifetime is absolute. */
+  seal (session: Session, signedAtSeconds: number): string {
+    const { record } = session
+    if (this.#codec.tracksIssuedAt && !record.has(ISSUED_AT_KEY)) record.set(ISSUED_AT_KEY, signedAtSeconds)
+    return this.#codec.seal(record, signedAtSeconds)
   }
 
   #isSecure (request: FastifyRequest): boolean {

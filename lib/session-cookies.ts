@@ -1,0 +1,55 @@
+import { unverifiedCookieError } from './errors.js'
+import type { CookieSessionInterface } from './session-interface.js'
+import { nowSeconds } from './timestamp-signer.js'
+
+/** A session as a plain object, the way Flask's `dict(session)` shows it: `permanent` is the `_permanent` key. */
+export type SessionCookieData = Record<string, unknown> & { _permanent?: boolean }
+
+/** What `readSessionCookie` needs of a response: its headers, as `inject` returns them. */
+export interface ResponseWithHeaders {
+  headers: Record<string, string | string[] | number | undefined>
+}
+
+/**
+ * Flask's `client.session_transaction()` for `inject`: signs a cookie for given data with the
+ * app's own settings, and reads back, verified, the session cookie a response set.
+ */
+export class SessionCookies {
+  readonly #sessionInterface: CookieSessionInterface
+  readonly #cookieName: string
+  /** How a `Set-Cookie` header for the session cookie starts. */
+  readonly #setCookiePrefix: string
+
+  constructor (sessionInterface: CookieSessionInterface, cookieName: string) {
+    this.#sessionInterface = sessionInterface
+    this.#cookieName = cookieName
+    this.#setCookiePrefix = cookieName + '='
+  }
+
+  /**
+   * A `Cookie` request header (`name=value`) that carries `data`, signed now. Values are checked
+   * as `session.set` checks them; `_permanent: true` makes the session permanent.
+   */
+  sign (data: SessionCookieData): string {
+    const session = this.#sessionInterface.openSession(undefined, undefined)
+    for (const [key, value] of Object.entries(data)) session.set(key, value)
+    return this.#setCookiePrefix + this.#sessionInterface.seal(session, nowSeconds())
+  }
+
+  /**
+   * The session a response sent: its data when it set the cookie, `{}` when it deleted it, and
+   * `undefined` when it left the cookie alone. Throws when the cookie does not verify.
+   */
+  read (response: ResponseWithHeaders): SessionCookieData | undefined {
+    const header = [response.headers['set-cookie'] ?? []].flat().findLast((line) => String(line).startsWith(this.#setCookiePrefix))
+    if (header === undefined) return undefined
+    const value = String(header).split(';', 1)[0].slice(this.#setCookiePrefix.length)
+    if (value === '') return {}
+    const session = this.#sessionInterface.openSession(value, undefined)
+    session.open()
+    if (session.refusal !== undefined) {
+      throw unverifiedCookieError(`the "${this.#cookieName}" cookie of the response does not verify with this app's settings: ${session.refusal}`)
+    }
+    return session.toJSON()
+  }
+}
