@@ -87,6 +87,21 @@ export class Session<Data extends object = Record<string, unknown>> {
     this.#change()
   }
 
+  /**
+   * Starts a fresh session at login, against session fixation: removes every key except
+   * `keepKeys` (`permanent` too, unless `'_permanent'` is listed), so nothing planted before
+   * login survives, and the response carries a newly signed cookie (with `absoluteLifetimeSeconds`,
+   * a new session starts a new lifetime). `@fastify/passport` calls it at login with the keys it
+   * keeps, and at logout without any.
+   */
+  regenerate (keepKeys: readonly string[] = []): void {
+    const record = this.#read()
+    for (const key of [...record.keys()]) {
+      if (!keepKeys.includes(key)) record.delete(key)
+    }
+    this.#change()
+  }
+
   keys (): Array<Key<Data>> {
     return [...this.#read().keys()] as Array<Key<Data>>
   }
@@ -100,6 +115,11 @@ export class Session<Data extends object = Record<string, unknown>> {
       Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true })
     }
     return copy as Partial<Data>
+  }
+
+  /** The same copy as `toJSON()`, under the name `@fastify/passport` and `@fastify/secure-session` use. */
+  data (): Partial<Data> {
+    return this.toJSON()
   }
 
   /** Flask's `session.permanent`: a `Max-Age` cookie that lives `lifetimeSeconds`, kept in the data as `_permanent`. */
