@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest,
 import fp from 'fastify-plugin'
 import type { CookieOptions } from './lib/cookie-options.js'
 import { ERROR_CODES } from './lib/errors.js'
+import { assertFlashIsFree, attachFlash, type FlashedMessage, type FlashedMessagesOptions, type FlashRequest as FlashRequestMethods, kTakenFlashes } from './lib/flash.js'
 import { type CookieSessionOptions, resolveOptions } from './lib/options.js'
 import type { Session } from './lib/session.js'
 import { type ResponseWithHeaders, SessionCookies } from './lib/session-cookies.js'
@@ -19,6 +20,13 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   fastify.decorateReply('commitSession', function commitSession (this: FastifyReply) {
     sessionInterface.commitSession(this.request, this)
   })
+
+  if (resolved.flash) {
+    // @fastify/flash needs a session decorator, so it can only come after this plugin: check once all is registered.
+    fastify.addHook('onReady', async function checkFlashIsFree () { assertFlashIsFree(this) })
+    fastify.decorateRequest(kTakenFlashes, null)
+    fastify.addHook('onRequest', attachFlash)
+  }
 
   const sessionCookies = new SessionCookies(sessionInterface, cookieName)
   fastify.decorate('signSessionCookie', (data: fastifyCookieSession.SessionCookieData) => sessionCookies.sign(data))
@@ -48,6 +56,10 @@ namespace fastifyCookieSession {
   export type SessionCookieOptions = CookieOptions
   export type FastifySession<Data extends object = SessionData> = Session<Data>
   /** The session as a plain object, as `readSessionCookie` returns it and `signSessionCookie` takes it: `permanent` is `_permanent`. */
+  /** With `flash: true`: `declare module 'fastify' { interface FastifyRequest extends FlashRequest {} }` types `request.flash()`. */
+  export type FlashRequest = FlashRequestMethods
+  export type FlashedMessagePair = FlashedMessage
+  export type FlashedMessagesQuery = FlashedMessagesOptions
   export type SessionCookieData = Partial<SessionData> & { _permanent?: boolean }
 }
 

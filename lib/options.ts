@@ -21,6 +21,8 @@ export interface CookieSessionOptions {
   oversizedCookie?: 'error' | 'warn'
   /** Off by default. A session ends this long after it began, however often it is refreshed (OWASP's absolute timeout). */
   absoluteLifetimeSeconds?: number
+  /** Default `false`. `true` adds Flask's message flashing: `request.flash()` and `request.flashedMessages()`. */
+  flash?: boolean
 }
 
 export interface FormatPreset {
@@ -68,9 +70,10 @@ export interface ResolvedOptions {
   format: FormatPreset
   oversizedCookie: 'error' | 'warn'
   absoluteLifetimeSeconds: number | undefined
+  flash: boolean
 }
 
-const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds']
+const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash']
 
 /** Names other session plugins use, and ours for the same thing. */
 const PEER_OPTION_NAMES: Record<string, string> = {
@@ -131,6 +134,7 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
     cookie: new CookieWriter(cookieName, options.cookie),
     format,
     oversizedCookie: pick('oversizedCookie', options.oversizedCookie, 'error' as const, ['error', 'warn']),
-    absoluteLifetimeSeconds
+    absoluteLifetimeSeconds,
+    flash: pick('flash', options.flash, false, [true, false])
   }
 }

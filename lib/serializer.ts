@@ -27,6 +27,19 @@ const TAG_UUID = ' u'
 const TAG_DATE = ' d'
 const TAG_KEYS = new Set([TAG_DICT, TAG_TUPLE, TAG_BYTES, TAG_MARKUP, TAG_UUID, TAG_DATE])
 
+/** Arrays written with Flask's tuple tag; JS has no tuple, so they are marked by `tuple()`. */
+const TUPLES = new WeakSet<readonly unknown[]>()
+
+/**
+ * A frozen array that is written as a Python tuple (`{" t": [...]}`), as Flask stores each
+ * flashed `(category, message)`. It reads back as a plain array: only writers choose tuples.
+ */
+export function tuple<Items extends unknown[]> (...items: Items): Readonly<Items> {
+  const frozen = Object.freeze(items)
+  TUPLES.add(frozen)
+  return frozen
+}
+
 /** Deeper data than this is refused on read and on write; no real session nests this far. */
 const MAX_DEPTH = 64
 
@@ -217,6 +230,7 @@ export class TaggedJsonSerializer {
         json += this.#write(value[index], key, seen, depth + 1)
       }
       json += ']'
+      if (TUPLES.has(value)) json = `{"${TAG_TUPLE}":${json}}`
     } else if (isPlainObject(value)) {
       json = this.#writeMapping(value, Object.keys(value).filter((name) => value[name] !== undefined), key, seen, depth)
     } else {
