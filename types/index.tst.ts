@@ -1,12 +1,17 @@
 import Fastify from 'fastify'
 import { expect, test } from 'tstyche'
-import cookieSession, { fastifyCookieSession, type FastifySession } from '..'
+import cookieSession, { fastifyCookieSession, type FastifySession, type FlashedMessagePair, type FlashRequest, type SessionCookieData } from '..'
 
 declare module '..' {
   interface SessionData {
     username: string
     cart: number[]
   }
+}
+
+// What the README tells `flash: true` users to write.
+declare module 'fastify' {
+  interface FastifyRequest extends FlashRequest {}
 }
 
 const app = Fastify()
@@ -51,4 +56,24 @@ test('request.session is typed by the augmented SessionData', () => {
     expect(request.session.isNew).type.toBe<boolean>()
     expect(request.session.keys()).type.toBe<string[]>()
   })
+})
+
+test('flash: true methods are typed once FastifyRequest extends FlashRequest', () => {
+  expect(app.register(cookieSession, { secret: 'x', flash: true })).type.not.toRaiseError()
+  expect(app.register(cookieSession, { secret: 'x', flash: 'yes' })).type.toRaiseError()
+  app.get('/', async (request) => {
+    expect(request.flash('saved')).type.toBe<void>()
+    expect(request.flash).type.toBeCallableWith('careful', 'warning')
+    expect(request.flash).type.not.toBeCallableWith()
+    expect(request.flashedMessages()).type.toBe<string[]>()
+    expect(request.flashedMessages({ categoryFilter: ['error'] })).type.toBe<string[]>()
+    expect(request.flashedMessages({ withCategories: true })).type.toBe<FlashedMessagePair[]>()
+  })
+})
+
+test('the test helpers take and give the session as typed data', () => {
+  expect(app.signSessionCookie({ username: 'alice', _permanent: true })).type.toBe<string>()
+  expect(app.signSessionCookie).type.not.toBeCallableWith({ username: 1 })
+  expect(app.readSessionCookie({ headers: {} })).type.toBe<SessionCookieData | undefined>()
+  expect(app.readSessionCookie({ headers: {} })?.cart).type.toBe<number[] | undefined>()
 })
