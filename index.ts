@@ -99,3 +99,4 @@ export = fastifyCookieSession
 // TS emits `module.exports = …` after these lines; they let Node's cjs-module-lexer see the named exports for ESM `import { … }`.
 module.exports.default = fastifyCookieSession
 module.exports.fastifyCookieSession = fastifyCookieSession
+module.exports.errorCodes = ERROR_CODES
