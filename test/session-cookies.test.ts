@@ -26,6 +26,17 @@ t.test('signSessionCookie uses the cookie name and checks values as session.set 
   t.throws(() => app.signSessionCookie({ handler: () => {} }), { code: ERROR_CODES.UNSTORABLE_VALUE, message: /"handler" cannot be stored: it is a function/ })
 })
 
+t.test('with absoluteLifetimeSeconds, a signed cookie starts its lifetime as a real one does', async (t) => {
+  const { app } = await buildApp(t, { absoluteLifetimeSeconds: 3600 }, (app) => {
+    app.get('/', async (request) => ({ isNew: request.session.isNew, username: request.session.get('username') }))
+  })
+  const cookie = app.signSessionCookie({ username: 'dave' })
+  const signed = app.readSessionCookie({ headers: { 'set-cookie': cookie } })
+  t.same(Object.keys(signed ?? {}), ['username', '_issued_at'])
+  t.type(signed?._issued_at, 'number', 'stamped with its start, so the absolute lifetime applies to it')
+  t.same((await app.inject({ url: '/', headers: { cookie } })).json(), { isNew: false, username: 'dave' })
+})
+
 t.test('readSessionCookie reads what a response set, deleted or left alone', async (t) => {
   const { app } = await buildApp(t, { cookieName: 'session' }, (app) => {
     app.get('/login', async (request, reply) => {
