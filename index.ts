@@ -55,11 +55,11 @@ namespace fastifyCookieSession {
   export type FastifyCookieSessionOptions = CookieSessionOptions
   export type SessionCookieOptions = CookieOptions
   export type FastifySession<Data extends object = SessionData> = Session<Data>
-  /** The session as a plain object, as `readSessionCookie` returns it and `signSessionCookie` takes it: `permanent` is `_permanent`. */
   /** With `flash: true`: `declare module 'fastify' { interface FastifyRequest extends FlashRequest {} }` types `request.flash()`. */
   export type FlashRequest = FlashRequestMethods
   export type FlashedMessagePair = FlashedMessage
   export type FlashedMessagesQuery = FlashedMessagesOptions
+  /** The session as a plain object, as `readSessionCookie` returns it and `signSessionCookie` takes it: `permanent` is `_permanent`. */
   export type SessionCookieData = Partial<SessionData> & { _permanent?: boolean }
 }
 

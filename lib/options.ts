@@ -78,10 +78,11 @@ const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachReq
 /** Names other session plugins use, and ours for the same thing. */
 const PEER_OPTION_NAMES: Record<string, string> = {
   key: 'secret',
+  keys: 'secret',
   maxAge: 'lifetimeSeconds',
   expiry: 'lifetimeSeconds',
   rolling: 'refreshEachRequest',
-  sessionName: 'cookieName'
+  name: 'cookieName'
 }
 
 const HOW_TO_MAKE_A_SECRET = 'make one with: node -e "console.log(require(\'node:crypto\').randomBytes(32).toString(\'base64url\'))"'

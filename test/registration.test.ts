@@ -47,6 +47,7 @@ t.test('Flask mode has no secret length rule, as Flask', async (t) => {
 t.test('an unknown option or a wrong type fails register, naming it', async (t) => {
   t.match(await registerWith({ secret: SECRET, colour: 'red' }), { code: 'FST_COOKIE_SESSION_INVALID_OPTION', message: /unknown option "colour"; known options: secret, cookieName/ })
   t.match(await registerWith({ secret: SECRET, maxAge: 60 }), { message: /unknown option "maxAge"; did you mean "lifetimeSeconds"\?/ })
+  t.match(await registerWith({ secret: SECRET, keys: ['a'] }), { message: /unknown option "keys"; did you mean "secret"\?/ })
   t.match(await registerWith({ secret: SECRET, cookieName: 7 }), { message: /option "cookieName" must be a string, got number/ })
   t.match(await registerWith({ secret: SECRET, cookieName: 'my session' }), { message: /option "cookieName" must be a cookie name token/ })
   for (const lifetimeSeconds of [0, -1, 1.5, '60', Infinity]) {
