@@ -1,0 +1,157 @@
+'use strict'
+
+// Codec micro-benchmark, in one process: `node bench/codec.js [--quick] [--json]`.
+// Sign+serialize and verify+parse of a ~100-byte session, per second, for our codec and the
+// peers' primitives, against one raw createHmac over the same bytes (the floor for a signed cookie).
+// The cases run round-robin in short slices and each reports the median slice, because this
+// machine's speed drifts from second to second.
+
+const { createHmac, timingSafeEqual } = require('node:crypto')
+const Fastify = require('fastify')
+const sodium = require('sodium-native')
+const { Signer: CookieSigner } = require('@fastify/cookie')
+const { resolveOptions } = require('../dist/lib/options.js')
+const { createSessionCodec } = require('../dist/lib/session-interface.js')
+const { SESSION_DATA } = require('./variants.js')
+
+const SECRET = 'bench-secret-0123456789-0123456789-0123456789'
+const SECURE_SESSION_KEY = Buffer.alloc(32, 7)
+const quick = process.argv.includes('--quick')
+const SLICE_MS = quick ? 60 : 150
+const SLICES = quick ? 5 : 11
+const BATCH = 200
+
+/** Keeps results alive so the optimiser cannot drop the work. */
+let sink = 0
+
+function ourCases (format, label) {
+  const options = resolveOptions({ secret: SECRET, format })
+  const uncached = createSessionCodec(options, 0)
+  const cached = createSessionCodec(options, 1000)
+  const record = new Map(Object.entries(SESSION_DATA))
+  const now = Math.floor(Date.now() / 1000)
+  const cookie = uncached.seal(record, now)
+  cached.open(cookie, now)
+  const signingInput = cookie.slice(0, cookie.lastIndexOf('.'))
+  const key = createHmac(options.format.digest, 'key').digest()
+  const signature = createHmac(options.format.digest, key).update(signingInput, 'latin1').digest()
+  return {
+    cookieLength: cookie.length,
+    cases: {
+      [`raw createHmac-${options.format.digest} over the ${label} cookie bytes (floor)`]: () => {
+        sink += createHmac(options.format.digest, key).update(signingInput, 'latin1').digest()[0]
+      },
+      [`raw createHmac-${options.format.digest} + timingSafeEqual (verify floor)`]: () => {
+        sink += timingSafeEqual(createHmac(options.format.digest, key).update(signingInput, 'latin1').digest(), signature) ? 1 : 0
+      },
+      [`ours ${label}: sign+serialize (seal)`]: () => {
+        sink += uncached.seal(record, now).length
+      },
+      [`ours ${label}: verify+parse, cache miss`]: () => {
+        sink += uncached.open(cookie, now).record.size
+      },
+      [`ours ${label}: verify+parse, cache hit`]: () => {
+        sink += cached.parse(cached.open(cookie, now)).size
+      }
+    }
+  }
+}
+
+async function peerCases () {
+  const json = JSON.stringify(SESSION_DATA)
+  const cookieSigner = new CookieSigner(SECRET)
+  const signedJson = cookieSigner.sign(json)
+
+  const app = Fastify({ logger: false })
+  await app.register(require('@fastify/secure-session'), { key: SECURE_SESSION_KEY })
+  await app.ready()
+  const secureCookie = app.encodeSecureSession(app.createSecureSession({ ...SESSION_DATA }))
+
+  const message = Buffer.from(json)
+  const nonce = Buffer.alloc(sodium.crypto_secretbox_NONCEBYTES)
+  const box = Buffer.alloc(message.length + sodium.crypto_secretbox_MACBYTES)
+  sodium.randombytes_buf(nonce)
+  sodium.crypto_secretbox_easy(box, message, nonce, SECURE_SESSION_KEY)
+  const opened = Buffer.alloc(message.length)
+
+  return {
+    app,
+    cases: {
+      '@fastify/cookie Signer: sign(JSON.stringify)': () => {
+        sink += cookieSigner.sign(JSON.stringify(SESSION_DATA)).length
+      },
+      '@fastify/cookie Signer: unsign + JSON.parse': () => {
+        sink += JSON.parse(cookieSigner.unsign(signedJson).value).user_id
+      },
+      '@fastify/secure-session: encodeSecureSession': () => {
+        sink += app.encodeSecureSession(app.createSecureSession({ ...SESSION_DATA })).length
+      },
+      '@fastify/secure-session: decodeSecureSession': () => {
+        sink += app.decodeSecureSession(secureCookie).get('user_id')
+      },
+      'raw sodium secretbox seal (new nonce, no JSON)': () => {
+        sodium.randombytes_buf(nonce)
+        sodium.crypto_secretbox_easy(box, message, nonce, SECURE_SESSION_KEY)
+        sink += box[0]
+      },
+      'raw sodium secretbox open (no JSON)': () => {
+        sink += sodium.crypto_secretbox_open_easy(opened, box, nonce, SECURE_SESSION_KEY) ? 1 : 0
+      }
+    }
+  }
+}
+
+function median (values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+function slice (operation) {
+  const startNs = process.hrtime.bigint()
+  const endNs = startNs + BigInt(SLICE_MS * 1e6)
+  let operations = 0
+  let nowNs = startNs
+  while (nowNs < endNs) {
+    for (let index = 0; index < BATCH; index++) operation()
+    operations += BATCH
+    nowNs = process.hrtime.bigint()
+  }
+  return operations / (Number(nowNs - startNs) / 1e9)
+}
+
+async function main () {
+  const ours = ourCases('default', 'default')
+  const flask = ourCases('flask', 'flask')
+  const peers = await peerCases()
+  const cases = { ...ours.cases, ...flask.cases, ...peers.cases }
+  const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, []]))
+  for (const operation of Object.values(cases)) slice(operation) // warm-up
+  for (let round = 0; round < SLICES; round++) {
+    for (const [name, operation] of Object.entries(cases)) samples[name].push(slice(operation))
+  }
+  await peers.app.close()
+  const results = Object.entries(samples).map(([name, values]) => {
+    const opsPerSecond = median(values)
+    return { name, opsPerSecond, microsecondsPerOp: 1e6 / opsPerSecond }
+  })
+  const output = {
+    sessionJsonBytes: JSON.stringify(SESSION_DATA).length,
+    cookieLength: { default: ours.cookieLength, flask: flask.cookieLength },
+    slices: SLICES,
+    sliceMs: SLICE_MS,
+    results,
+    sink
+  }
+  if (process.argv.includes('--json')) {
+    process.stdout.write(JSON.stringify(output) + '\n')
+  } else {
+    for (const { name, opsPerSecond, microsecondsPerOp } of results) {
+      process.stdout.write(`${name.padEnd(62)} ${Math.round(opsPerSecond).toString().padStart(9)} ops/s ${microsecondsPerOp.toFixed(2).padStart(7)} µs\n`)
+    }
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,174 @@
+'use strict'
+
+// One benchmark server: `node bench/server.js <variant> <cookies-file>`.
+// It mints its session cookies in-process (fastify.inject), writes them to <cookies-file>,
+// listens on 127.0.0.1 on a free port and prints that port on stdout.
+
+const { writeFileSync } = require('node:fs')
+const Fastify = require('fastify')
+const { VARIANTS, SESSION_DATA, COLD_COOKIE_COUNT } = require('./variants.js')
+
+const SECRET = 'bench-secret-0123456789-0123456789-0123456789'
+const SECURE_SESSION_KEY = Buffer.alloc(32, 7)
+const USERNAME_REPLY = JSON.stringify({ username: SESSION_DATA.username })
+const OK_REPLY = '{"ok":true}'
+
+/** Each variant: how to register its session machinery, and the route bodies in its own API. */
+const SETUPS = {
+  bare: {
+    async register () {},
+    login () {},
+    read () { return USERNAME_REPLY },
+    write () {}
+  },
+  ours: {
+    async register (app, format) {
+      await app.register(require('../dist/index.js'), { secret: SECRET, format })
+    },
+    login (request, reply, data) {
+      for (const key of Object.keys(data)) request.session.set(key, data[key])
+    },
+    permanentLogin (request, reply, data) {
+      this.login(request, reply, data)
+      request.session.permanent = true
+    },
+    read (request) { return JSON.stringify({ username: request.session.get('username') }) },
+    write (request, reply, visits) {
+      request.session.set('theme', 'dark')
+      request.session.set('visits', visits)
+    }
+  },
+  'secure-session': {
+    async register (app) {
+      await app.register(require('@fastify/secure-session'), { key: SECURE_SESSION_KEY, cookie: { path: '/', httpOnly: true } })
+    },
+    login (request, reply, data) {
+      for (const key of Object.keys(data)) request.session.set(key, data[key])
+    },
+    read (request) { return JSON.stringify({ username: request.session.get('username') }) },
+    write (request, reply, visits) {
+      request.session.set('theme', 'dark')
+      request.session.set('visits', visits)
+    }
+  },
+  session: {
+    async register (app) {
+      await app.register(require('@fastify/cookie'))
+      // secure: false because the benchmark speaks plain http; with the default the session is never saved.
+      await app.register(require('@fastify/session'), { secret: SECRET, cookie: { secure: false } })
+    },
+    login (request, reply, data) {
+      for (const key of Object.keys(data)) request.session.set(key, data[key])
+    },
+    read (request) { return JSON.stringify({ username: request.session.get('username') }) },
+    write (request, reply, visits) {
+      request.session.set('theme', 'dark')
+      request.session.set('visits', visits)
+    }
+  },
+  cookie: {
+    async register (app) {
+      await app.register(require('@fastify/cookie'), { secret: SECRET })
+    },
+    login (request, reply, data) {
+      reply.setCookie('session', JSON.stringify(data), { signed: true, path: '/', httpOnly: true })
+    },
+    read (request, reply) {
+      const data = openSignedCookie(request)
+      if (data === null) return reply.code(401).send()
+      return JSON.stringify({ username: data.username })
+    },
+    // Read-modify-write, as the session plugins do: verify and parse, change two keys, sign.
+    write (request, reply, visits) {
+      const data = openSignedCookie(request) ?? {}
+      data.theme = 'dark'
+      data.visits = visits
+      reply.setCookie('session', JSON.stringify(data), { signed: true, path: '/', httpOnly: true })
+    }
+  }
+}
+
+function openSignedCookie (request) {
+  const cookie = request.cookies.session
+  if (cookie === undefined) return null
+  const unsigned = request.unsignCookie(cookie)
+  return unsigned.valid ? JSON.parse(unsigned.value) : null
+}
+
+function sessionCookie (setCookieHeader) {
+  const headers = Array.isArray(setCookieHeader) ? setCookieHeader : [setCookieHeader]
+  for (const header of headers) {
+    if (header !== undefined && header.startsWith('session') && !header.includes('Max-Age=0')) return header.slice(0, header.indexOf(';'))
+  }
+  throw new Error(`no session cookie in ${JSON.stringify(setCookieHeader)}`)
+}
+
+async function main () {
+  const [variantName, cookiesFile] = process.argv.slice(2)
+  const variant = VARIANTS[variantName]
+  if (variant === undefined) throw new Error(`unknown variant ${variantName}; known: ${Object.keys(VARIANTS).join(', ')}`)
+  const setup = SETUPS[variant.setup]
+  const app = Fastify({ logger: false })
+  await setup.register(app, variant.format)
+  let visits = 0
+
+  app.get('/login', (request, reply) => {
+    const data = { ...SESSION_DATA, user_id: Number(request.query.id ?? SESSION_DATA.user_id) }
+    if (request.query.permanent === '1') setup.permanentLogin(request, reply, data)
+    else setup.login(request, reply, data)
+    reply.type('application/json')
+    return OK_REPLY
+  })
+  app.get('/read', (request, reply) => {
+    reply.type('application/json')
+    return setup.read(request, reply)
+  })
+  app.get('/permanent-read', (request, reply) => {
+    reply.type('application/json')
+    return setup.read(request, reply)
+  })
+  app.get('/read-cold', (request, reply) => {
+    reply.type('application/json')
+    return setup.read(request, reply)
+  })
+  app.get('/write', (request, reply) => {
+    setup.write(request, reply, ++visits)
+    reply.type('application/json')
+    return OK_REPLY
+  })
+  app.get('/untouched', (request, reply) => {
+    reply.type('application/json')
+    return OK_REPLY
+  })
+  await app.ready()
+
+  // Bare Fastify sets no cookie; it gets the plugin's cookie so its requests are the same size.
+  const mintWith = variant.setup === 'bare' ? await mintingApp() : app
+  const mint = async (query) => sessionCookie((await mintWith.inject({ url: `/login?${query}` })).headers['set-cookie'])
+  const cookies = { session: await mint(''), permanent: variant.routes.includes('permanent-read') ? await mint('permanent=1') : undefined, cold: [] }
+  if (variant.routes.includes('read-cold')) {
+    for (let id = 0; id < COLD_COOKIE_COUNT; id++) cookies.cold.push(await mint(`id=${100000 + id}`))
+  }
+  if (mintWith !== app) await mintWith.close()
+  writeFileSync(cookiesFile, JSON.stringify(cookies))
+
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  process.stdout.write(`${app.server.address().port}\n`)
+  process.on('SIGTERM', () => app.close().then(() => process.exit(0)))
+}
+
+async function mintingApp () {
+  const app = Fastify({ logger: false })
+  await app.register(require('../dist/index.js'), { secret: SECRET })
+  app.get('/login', (request) => {
+    SETUPS.ours.login(request, null, { ...SESSION_DATA, user_id: Number(request.query.id ?? SESSION_DATA.user_id) })
+    return OK_REPLY
+  })
+  await app.ready()
+  return app
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})
