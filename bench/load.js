@@ -1,13 +1,17 @@
 'use strict'
 
 // The load generator, a process of its own: `node bench/load.js '<json job>'`.
-// Runs autocannon for the warm-up, prints "measuring", runs the measured part and prints its
-// result as one JSON line. Every response body is checked, so a session that silently stopped
+// Fetches the session cookies it needs from the server's /login, runs autocannon for the
+// warm-up, prints "measuring", runs the measured part and prints its result as one JSON line.
+// (Cookies minted in the server process with fastify.inject left that process with several
+// times the garbage-collection cost per request, so they come over HTTP like any client's.) Every response body is checked, so a session that silently stopped
 // working shows up as mismatches instead of as a fast server.
 
-const { readFileSync } = require('node:fs')
+const http = require('node:http')
 const autocannon = require('autocannon')
-const { SESSION_DATA } = require('./variants.js')
+const { COLD_COOKIE_COUNT, SESSION_DATA } = require('./variants.js')
+
+const MINTING_CONCURRENCY = 50
 
 const EXPECTED_BODY = {
   read: JSON.stringify({ username: SESSION_DATA.username }),
@@ -28,6 +32,32 @@ function coldClientSetup (cookies) {
   }
 }
 
+/** The `name=value` of the session cookie that `/login?<query>` sets. */
+function login (agent, port, query) {
+  return new Promise((resolve, reject) => {
+    http.get({ agent, host: '127.0.0.1', port, path: `/login?${query}` }, (response) => {
+      response.resume()
+      const setCookie = (response.headers['set-cookie'] ?? []).find((header) => header.startsWith('session'))
+      if (response.statusCode !== 200 || setCookie === undefined) reject(new Error(`/login?${query} answered ${response.statusCode} without a session cookie`))
+      else resolve(setCookie.slice(0, setCookie.indexOf(';')))
+    }).on('error', reject)
+  })
+}
+
+async function mintCookies (port, route) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: MINTING_CONCURRENCY })
+  const cookies = { session: await login(agent, port, route === 'permanent-read' ? 'permanent=1' : ''), cold: [] }
+  if (route === 'read-cold') {
+    for (let first = 0; first < COLD_COOKIE_COUNT; first += MINTING_CONCURRENCY) {
+      const batch = []
+      for (let id = first; id < Math.min(first + MINTING_CONCURRENCY, COLD_COOKIE_COUNT); id++) batch.push(login(agent, port, `id=${100000 + id}`))
+      cookies.cold.push(...await Promise.all(batch))
+    }
+  }
+  agent.destroy()
+  return cookies
+}
+
 function run (options) {
   return new Promise((resolve, reject) => {
     autocannon(options, (error, result) => (error ? reject(error) : resolve(result)))
@@ -36,12 +66,11 @@ function run (options) {
 
 async function main () {
   const job = JSON.parse(process.argv[2])
-  const cookies = JSON.parse(readFileSync(job.cookiesFile, 'utf8'))
-  const cookie = job.route === 'permanent-read' ? cookies.permanent : cookies.session
+  const cookies = await mintCookies(job.port, job.route)
   const options = {
     url: `http://127.0.0.1:${job.port}/${job.route}`,
     connections: job.connections,
-    headers: { cookie },
+    headers: { cookie: cookies.session },
     expectBody: EXPECTED_BODY[job.route],
     setupClient: job.route === 'read-cold' ? coldClientSetup(cookies.cold) : undefined
   }

@@ -9,7 +9,7 @@
 // count the CPU that other processes used meanwhile; a run they disturbed is repeated.
 
 const { spawn } = require('node:child_process')
-const { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs')
+const { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs')
 const { join } = require('node:path')
 const { createInterface } = require('node:readline')
 const { parseArgs } = require('node:util')
@@ -61,11 +61,10 @@ function stop (child) {
 
 async function measureOnce (variant, route, settings) {
   const gate = settings.quietGate ? await waitForQuiet() : { waitedMs: 0, quiet: false }
-  const cookiesFile = join(RESULTS_DIR, `cookies-${process.pid}.json`)
-  const server = pinned(SERVER_CPU, 'server.js', [variant, cookiesFile])
+  const server = pinned(SERVER_CPU, 'server.js', [variant])
   try {
     const port = Number(await lines(server)())
-    const job = { port, route, cookiesFile, connections: CONNECTIONS, warmupSeconds: settings.warmupSeconds, durationSeconds: settings.durationSeconds }
+    const job = { port, route, connections: CONNECTIONS, warmupSeconds: settings.warmupSeconds, durationSeconds: settings.durationSeconds }
     const load = pinned(LOAD_CPU, 'load.js', [JSON.stringify(job)])
     const nextLine = lines(load)
     if (await nextLine() !== 'measuring') throw new Error('the load generator did not start measuring')
@@ -77,7 +76,6 @@ async function measureOnce (variant, route, settings) {
     return { ...result, ...cpu, waitedForQuietMs: gate.waitedMs, quietAtStart: gate.quiet }
   } finally {
     await stop(server)
-    rmSync(cookiesFile, { force: true })
   }
 }
 

@@ -1,12 +1,13 @@
 'use strict'
 
-// One benchmark server: `node bench/server.js <variant> <cookies-file>`.
-// It mints its session cookies in-process (fastify.inject), writes them to <cookies-file>,
-// listens on 127.0.0.1 on a free port and prints that port on stdout.
+// One benchmark server: `node bench/server.js <variant>`. It listens on 127.0.0.1 on a free
+// port and prints that port on stdout. `/login` hands out a session cookie; the load generator
+// fetches the cookies it needs from there, over HTTP, before it starts.
 
-const { writeFileSync } = require('node:fs')
 const Fastify = require('fastify')
-const { VARIANTS, SESSION_DATA, COLD_COOKIE_COUNT } = require('./variants.js')
+const { resolveOptions } = require('../dist/lib/options.js')
+const { createSessionCodec } = require('../dist/lib/session-interface.js')
+const { VARIANTS, SESSION_DATA } = require('./variants.js')
 
 const SECRET = 'bench-secret-0123456789-0123456789-0123456789'
 const SECURE_SESSION_KEY = Buffer.alloc(32, 7)
@@ -17,7 +18,11 @@ const OK_REPLY = '{"ok":true}'
 const SETUPS = {
   bare: {
     async register () {},
-    login () {},
+    // bare Fastify ignores the cookie, but gets one of the plugin's, so its requests are the same size.
+    login (request, reply, data) {
+      const value = bareCookieCodec.seal(new Map(Object.entries(data)), Math.floor(Date.now() / 1000))
+      reply.header('set-cookie', `session=${value}; Path=/`)
+    },
     read () { return USERNAME_REPLY },
     write () {}
   },
@@ -88,6 +93,8 @@ const SETUPS = {
   }
 }
 
+const bareCookieCodec = createSessionCodec(resolveOptions({ secret: SECRET }), 0)
+
 function openSignedCookie (request) {
   const cookie = request.cookies.session
   if (cookie === undefined) return null
@@ -95,16 +102,8 @@ function openSignedCookie (request) {
   return unsigned.valid ? JSON.parse(unsigned.value) : null
 }
 
-function sessionCookie (setCookieHeader) {
-  const headers = Array.isArray(setCookieHeader) ? setCookieHeader : [setCookieHeader]
-  for (const header of headers) {
-    if (header !== undefined && header.startsWith('session') && !header.includes('Max-Age=0')) return header.slice(0, header.indexOf(';'))
-  }
-  throw new Error(`no session cookie in ${JSON.stringify(setCookieHeader)}`)
-}
-
 async function main () {
-  const [variantName, cookiesFile] = process.argv.slice(2)
+  const [variantName] = process.argv.slice(2)
   const variant = VARIANTS[variantName]
   if (variant === undefined) throw new Error(`unknown variant ${variantName}; known: ${Object.keys(VARIANTS).join(', ')}`)
   const setup = SETUPS[variant.setup]
@@ -140,32 +139,9 @@ async function main () {
     reply.type('application/json')
     return OK_REPLY
   })
-  await app.ready()
-
-  // Bare Fastify sets no cookie; it gets the plugin's cookie so its requests are the same size.
-  const mintWith = variant.setup === 'bare' ? await mintingApp() : app
-  const mint = async (query) => sessionCookie((await mintWith.inject({ url: `/login?${query}` })).headers['set-cookie'])
-  const cookies = { session: await mint(''), permanent: variant.routes.includes('permanent-read') ? await mint('permanent=1') : undefined, cold: [] }
-  if (variant.routes.includes('read-cold')) {
-    for (let id = 0; id < COLD_COOKIE_COUNT; id++) cookies.cold.push(await mint(`id=${100000 + id}`))
-  }
-  if (mintWith !== app) await mintWith.close()
-  writeFileSync(cookiesFile, JSON.stringify(cookies))
-
   await app.listen({ host: '127.0.0.1', port: 0 })
   process.stdout.write(`${app.server.address().port}\n`)
   process.on('SIGTERM', () => app.close().then(() => process.exit(0)))
-}
-
-async function mintingApp () {
-  const app = Fastify({ logger: false })
-  await app.register(require('../dist/index.js'), { secret: SECRET })
-  app.get('/login', (request) => {
-    SETUPS.ours.login(request, null, { ...SESSION_DATA, user_id: Number(request.query.id ?? SESSION_DATA.user_id) })
-    return OK_REPLY
-  })
-  await app.ready()
-  return app
 }
 
 main().catch((error) => {
