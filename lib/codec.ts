@@ -10,6 +10,12 @@ export interface VerifiedCookie {
   permanent: boolean
   /** When the session began (the absolute lifetime's start), if it records that. */
   issuedAtSeconds: number | undefined
+  /**
+   * The data, kept when every value is a string, number, boolean or null: such a record cannot
+   * be changed through its values, so a copy of it is the same as parsing the JSON again, at a
+   * fraction of the cost. Never handed out itself.
+   */
+  flatRecord: SessionRecord | undefined
 }
 
 /** A freshly verified cookie comes with its parsed data, so it is not parsed twice. */
@@ -31,6 +37,13 @@ export interface SessionCodecOptions {
 export const PERMANENT_KEY = '_permanent'
 /** Where the session's start is kept when `absoluteLifetimeSeconds` is on (whole Unix seconds). */
 export const ISSUED_AT_KEY = '_issued_at'
+
+function isFlat (record: SessionRecord): boolean {
+  for (const value of record.values()) {
+    if (typeof value === 'object' && value !== null) return false
+  }
+  return true
+}
 
 /**
  * A cookie value to session data and back: the serializer on top of the timestamp signer.
@@ -82,17 +95,20 @@ export class SessionCodec {
       timestampSeconds: unsigned.timestampSeconds,
       keyIndex: unsigned.keyIndex,
       permanent: record.get(PERMANENT_KEY) === true,
-      issuedAtSeconds: typeof issuedAt === 'number' ? issuedAt : undefined
+      issuedAtSeconds: typeof issuedAt === 'number' ? issuedAt : undefined,
+      flatRecord: isFlat(record) ? new Map(record) : undefined
     }
     const tooOld = this.#checkAbsoluteAge(verified, nowSeconds)
     if (tooOld !== undefined) return tooOld
     this.#remember(cookieValue, verified)
-    return { ...verified, record }
+    // Field by field: `{ ...verified, record }` took about 0.9 µs here, half the cost of the HMAC.
+    const { timestampSeconds, keyIndex, permanent, issuedAtSeconds, flatRecord } = verified
+    return { json, timestampSeconds, keyIndex, permanent, issuedAtSeconds, flatRecord, record }
   }
 
-  /** The data of a cookie that `open` accepted. */
+  /** The data of a cookie that `open` accepted, for the session to change as it likes. */
   parse (verified: VerifiedCookie): SessionRecord {
-    return this.serializer.loadJson(verified.json) as SessionRecord
+    return verified.flatRecord === undefined ? this.serializer.loadJson(verified.json) as SessionRecord : new Map(verified.flatRecord)
   }
 
   seal (record: SessionRecord, nowSeconds: number): string {
