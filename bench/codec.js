@@ -26,11 +26,14 @@ let sink = 0
 
 function ourCases (format, label) {
   const options = resolveOptions({ secret: SECRET, format })
-  const uncached = createSessionCodec(options, 0)
+  // A one-entry cache opened with two cookies in turn misses every time.
+  const uncached = createSessionCodec(options, 1)
   const cached = createSessionCodec(options, 1000)
   const record = new Map(Object.entries(SESSION_DATA))
   const now = Math.floor(Date.now() / 1000)
   const cookie = uncached.seal(record, now)
+  const otherCookies = [cookie, uncached.seal(new Map(Object.entries({ ...SESSION_DATA, user_id: 54321 })), now)]
+  let turn = 0
   cached.open(cookie, now)
   const signingInput = cookie.slice(0, cookie.lastIndexOf('.'))
   const key = createHmac(options.format.digest, 'key').digest()
@@ -48,7 +51,7 @@ function ourCases (format, label) {
         sink += uncached.seal(record, now).length
       },
       [`ours ${label}: verify+parse, cache miss`]: () => {
-        sink += uncached.open(cookie, now).record.size
+        sink += uncached.open(otherCookies[turn ^= 1], now).record.size
       },
       [`ours ${label}: verify+parse, cache hit`]: () => {
         sink += cached.parse(cached.open(cookie, now)).size

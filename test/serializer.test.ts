@@ -82,3 +82,28 @@ t.test('the verification cache stays bounded, oldest out first, and a hit gives 
   t.match(hit, { permanent: true })
   t.same(codec.parse(hit as never), record({ n: 3, _permanent: true }))
 })
+
+t.test('a cache hit hands out its own copy of the data, flat or nested', async (t) => {
+  const codec = codecWith(60, 10)
+  for (const data of [{ user: 'ann', n: 1, ok: true, none: null }, { user: 'ann', tags: ['a'] }]) {
+    const cookie = codec.seal(record(data), 1000)
+    codec.open(cookie, 1000)
+    const hit = codec.open(cookie, 1000) as Parameters<SessionCodec['parse']>[0]
+    const first = codec.parse(hit)
+    first.set('user', 'bob')
+    first.delete('n')
+    t.not(codec.parse(hit), first)
+    t.same(codec.parse(hit), record(data), 'a change to one request\'s data is not seen by the next')
+  }
+})
+
+t.test('the signer refuses a signature of the right length in characters but not plain base64url', async (t) => {
+  const signer = new Signer({ secrets: [Buffer.alloc(32, 7)], salt: 'salt', digest: 'sha256', keyDerivation: 'hmac' })
+  const signature = signer.sign('payload')
+  t.equal(signer.verify('payload', signature), 0)
+  // 0x100 + c has the low byte of c: a Latin-1 view of the text would let it pass for the real one.
+  const lookalike = signature.slice(0, -1) + String.fromCharCode(0x100 + signature.charCodeAt(signature.length - 1))
+  t.equal(lookalike.length, signature.length)
+  t.equal(signer.verify('payload', lookalike), -1)
+  t.equal(signer.verify('payload', signature.slice(0, -1)), -1)
+})
