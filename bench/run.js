@@ -1,6 +1,6 @@
 'use strict'
 
-// `npm run bench` (full, about 15 minutes) or `npm run bench -- --quick` (about 3 minutes).
+// `npm run bench` (full, about 16 minutes) or `npm run bench -- --quick` (about 4 minutes, prints only).
 // Other options: --rounds N, --seconds N (measured), --warmup N, --variants a,b, --routes a,b,
 // --no-codec, --no-quiet-gate (only to debug the harness on a busy machine), --report <results .jsonl> (rebuild the report from a finished run, measure nothing).
 //
@@ -163,8 +163,8 @@ async function main () {
     codec = await runCodecBenchmark(values.quick)
     writeFileSync(resultsFile.replace(/\.jsonl$/, '.codec.json'), JSON.stringify(codec))
   }
-  // Only a complete run replaces RESULTS.md and the chart; a partial one just prints its table.
-  writeReport(settings, runs, codec, { publish: values.variants === undefined && values.routes === undefined && codec !== undefined })
+  // Only a complete full-length run replaces RESULTS.md and the chart; others just print their table.
+  writeReport(settings, runs, codec, { publish: !values.quick && values.variants === undefined && values.routes === undefined && codec !== undefined })
   process.stdout.write(`\nraw runs: ${resultsFile}\n`)
 }
 
