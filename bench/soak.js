@@ -5,7 +5,7 @@
 // after a full GC, compared with its heap after a warm-up. The server is separate because
 // `app.inject` itself retains memory per call in Fastify 5.12 (bare Fastify too), which would
 // hide what the plugin does.
-// Run: npm run build && node bench/soak.js [requests]
+// Run: npm run soak (or, after npm run build, node bench/soak.js [requests])
 
 const { fork } = require('node:child_process')
 const http = require('node:http')
