@@ -122,9 +122,10 @@ t.test('no hostile cookie causes a 5xx through a real route', async (t) => {
   const cookie = sessionValue(await app.inject('/login')) as string
   await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 2 }), async (changes) => {
     const mutated = changes.reduce(mutate, cookie)
-    fc.pre(mutated !== cookie)
+    // The Cookie header parser trims spaces and quotes and decodes %XX, so some mutations give back the very same value: no forgery.
+    fc.pre(app.parseCookie(`session=${mutated}`).session !== cookie)
     const response = await app.inject({ url: '/whoami', headers: { cookie: `session=${mutated}` } })
     t.equal(response.statusCode, 200)
     t.equal(response.body, 'nobody')
-  }), { numRuns: 300 })
+  }), { numRuns: 1000 })
 })
