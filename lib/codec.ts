@@ -3,6 +3,8 @@ import { checkAge, type Refusal, type TimestampSigner } from './timestamp-signer
 
 /** What a verified cookie says, apart from the data itself. */
 export interface VerifiedCookie {
+  /** The signed payload segment, as it came: an unchanged session is re-signed from it without serializing again. */
+  payload: string
   json: string
   timestampSeconds: number
   /** 0 when the current secret signed it; higher for a fallback secret. */
@@ -91,6 +93,7 @@ export class SessionCodec {
     if (typeof record === 'string') return record
     const issuedAt = record.get(ISSUED_AT_KEY)
     const verified: VerifiedCookie = {
+      payload: unsigned.payload,
       json,
       timestampSeconds: unsigned.timestampSeconds,
       keyIndex: unsigned.keyIndex,
@@ -102,8 +105,8 @@ export class SessionCodec {
     if (tooOld !== undefined) return tooOld
     this.#remember(cookieValue, verified)
     // Field by field: `{ ...verified, record }` took about 0.9 µs here, half the cost of the HMAC.
-    const { timestampSeconds, keyIndex, permanent, issuedAtSeconds, flatRecord } = verified
-    return { json, timestampSeconds, keyIndex, permanent, issuedAtSeconds, flatRecord, record }
+    const { payload, timestampSeconds, keyIndex, permanent, issuedAtSeconds, flatRecord } = verified
+    return { payload, json, timestampSeconds, keyIndex, permanent, issuedAtSeconds, flatRecord, record }
   }
 
   /** The data of a cookie that `open` accepted, for the session to change as it likes. */
@@ -113,6 +116,14 @@ export class SessionCodec {
 
   seal (record: SessionRecord, nowSeconds: number): string {
     return this.#timestampSigner.sign(this.serializer.encodePayload(this.serializer.dumpJson(record)), nowSeconds)
+  }
+
+  /**
+   * A new signature and timestamp for data that did not change (a permanent session's refresh,
+   * a cookie signed by a fallback secret): the payload as it came, with no JSON or zlib work.
+   */
+  resign (verified: VerifiedCookie, nowSeconds: number): string {
+    return this.#timestampSigner.sign(verified.payload, nowSeconds)
   }
 
   #checkAbsoluteAge (verified: VerifiedCookie, nowSeconds: number): Refusal | undefined {

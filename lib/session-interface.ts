@@ -132,6 +132,10 @@ export class CookieSessionInterface {
 
   /** The signed cookie value that carries the session's data at `signedAtSeconds`; a new session is stamped with its start when the lifetime is absolute. */
   seal (session: Session, signedAtSeconds: number): string {
+    const unchanged = session.unchangedCookie
+    if (unchanged !== undefined && (!this.#codec.tracksIssuedAt || unchanged.issuedAtSeconds !== undefined)) {
+      return this.#codec.resign(unchanged, signedAtSeconds)
+    }
     const { record } = session
     if (this.#codec.tracksIssuedAt && !record.has(ISSUED_AT_KEY)) record.set(ISSUED_AT_KEY, signedAtSeconds)
     return this.#codec.seal(record, signedAtSeconds)

@@ -25,6 +25,8 @@ export class Session<Data extends object = Record<string, unknown>> {
   #baselineJson: string | undefined
   /** Set once the response went out with this session; a change after that is lost and gets a warning. */
   #savedFor: FastifyRequest | undefined
+  /** Unlike `modified`, which the app may reset, this stays true once the data was changed. */
+  #everChanged = false
   #warnedLateChange = false
 
   /** @internal */
@@ -212,6 +214,11 @@ export class Session<Data extends object = Record<string, unknown>> {
     return this.#modified
   }
 
+  /** @internal The verified incoming cookie when the data is still exactly what it carried, so it can be re-signed as it is. */
+  get unchangedCookie (): VerifiedCookie | undefined {
+    return this.#everChanged || this.hasChanges ? undefined : this.#verified
+  }
+
   /** @internal The data to sign. */
   get record (): SessionRecord {
     return this.#data()
@@ -228,6 +235,7 @@ export class Session<Data extends object = Record<string, unknown>> {
 
   #change (): void {
     this.#modified = true
+    this.#everChanged = true
     if (this.#savedFor === undefined || this.#warnedLateChange) return
     this.#warnedLateChange = true
     const request = this.#savedFor

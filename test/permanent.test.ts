@@ -61,3 +61,24 @@ t.test('_permanent alone is not an empty session', async (t) => {
   t.same(response.json(), ['_permanent'])
   t.match(setCookies(response), [/^session=[\w.-]+; Expires=.*; Max-Age=60;/], 'rewritten with only _permanent, not deleted')
 })
+
+t.test('a refresh re-signs the data as it came, and keeps a change the app hid by resetting modified', async (t) => {
+  const clock = stubClock(t, NOW)
+  const { app } = await buildApp(t, {}, (app) => {
+    app.get('/remember', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
+    app.get('/untouched', async () => 'ok')
+    app.get('/hidden-change', async (request) => {
+      request.session.set('user', 'bob')
+      request.session.modified = false
+      return 'ok'
+    })
+    app.get('/whoami', async (request) => request.session.get('user'))
+  })
+  const cookie = sessionValue(await app.inject('/remember')) as string
+  clock.seconds += 10
+  const refreshed = sessionValue(await app.inject({ url: '/untouched', cookies: { session: cookie } })) as string
+  t.equal(refreshed.split('.')[0], cookie.split('.')[0], 'same payload segment')
+  t.not(refreshed, cookie, 'new timestamp and signature')
+  const hidden = sessionValue(await app.inject({ url: '/hidden-change', cookies: { session: refreshed } })) as string
+  t.equal((await app.inject({ url: '/whoami', cookies: { session: hidden } })).body, 'bob', 'as in Flask, a permanent refresh saves the current data')
+})
