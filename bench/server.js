@@ -14,6 +14,18 @@ const SECURE_SESSION_KEY = Buffer.alloc(32, 7)
 const USERNAME_REPLY = JSON.stringify({ username: SESSION_DATA.username })
 const OK_REPLY = '{"ok":true}'
 
+/** The route bodies of every plugin whose session has `get` and `set`: ours and both peers. */
+const SESSION_GET_SET_ROUTES = {
+  login (request, reply, data) {
+    for (const key of Object.keys(data)) request.session.set(key, data[key])
+  },
+  read (request) { return JSON.stringify({ username: request.session.get('username') }) },
+  write (request, reply, visits) {
+    request.session.set('theme', 'dark')
+    request.session.set('visits', visits)
+  }
+}
+
 /** Each variant: how to register its session machinery, and the route bodies in its own API. */
 const SETUPS = {
   bare: {
@@ -30,31 +42,17 @@ const SETUPS = {
     async register (app, format) {
       await app.register(require('../dist/index.js'), { secret: SECRET, format })
     },
-    login (request, reply, data) {
-      for (const key of Object.keys(data)) request.session.set(key, data[key])
-    },
+    ...SESSION_GET_SET_ROUTES,
     permanentLogin (request, reply, data) {
       this.login(request, reply, data)
       request.session.permanent = true
-    },
-    read (request) { return JSON.stringify({ username: request.session.get('username') }) },
-    write (request, reply, visits) {
-      request.session.set('theme', 'dark')
-      request.session.set('visits', visits)
     }
   },
   'secure-session': {
     async register (app) {
       await app.register(require('@fastify/secure-session'), { key: SECURE_SESSION_KEY, cookie: { path: '/', httpOnly: true } })
     },
-    login (request, reply, data) {
-      for (const key of Object.keys(data)) request.session.set(key, data[key])
-    },
-    read (request) { return JSON.stringify({ username: request.session.get('username') }) },
-    write (request, reply, visits) {
-      request.session.set('theme', 'dark')
-      request.session.set('visits', visits)
-    }
+    ...SESSION_GET_SET_ROUTES
   },
   session: {
     async register (app) {
@@ -62,14 +60,7 @@ const SETUPS = {
       // secure: false because the benchmark speaks plain http; with the default the session is never saved.
       await app.register(require('@fastify/session'), { secret: SECRET, cookie: { secure: false } })
     },
-    login (request, reply, data) {
-      for (const key of Object.keys(data)) request.session.set(key, data[key])
-    },
-    read (request) { return JSON.stringify({ username: request.session.get('username') }) },
-    write (request, reply, visits) {
-      request.session.set('theme', 'dark')
-      request.session.set('visits', visits)
-    }
+    ...SESSION_GET_SET_ROUTES
   },
   cookie: {
     async register (app) {

@@ -206,12 +206,17 @@ export class Session<Data extends object = Record<string, unknown>> {
     return this.#record === undefined ? this.#verified === undefined : this.#record.size === 0
   }
 
-  /** @internal Modified, or a nested value handed out earlier was changed in place. */
+  /** @internal Modified, or a nested value handed out earlier was changed in place (compared once, at save time). */
   get hasChanges (): boolean {
     if (this.#modified) return true
     if (this.#baselineJson === undefined) return false
-    this.#modified = this.#codec.serializer.dumpJson(this.#data()) !== this.#baselineJson
-    return this.#modified
+    const changedInPlace = this.#codec.serializer.dumpJson(this.#data()) !== this.#baselineJson
+    this.#baselineJson = undefined
+    if (changedInPlace) {
+      this.#modified = true
+      this.#everChanged = true
+    }
+    return changedInPlace
   }
 
   /** @internal The verified incoming cookie when the data is still exactly what it carried, so it can be re-signed as it is. */

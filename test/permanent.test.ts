@@ -82,3 +82,21 @@ t.test('a refresh re-signs the data as it came, and keeps a change the app hid b
   const hidden = sessionValue(await app.inject({ url: '/hidden-change', cookies: { session: refreshed } })) as string
   t.equal((await app.inject({ url: '/whoami', cookies: { session: hidden } })).body, 'bob', 'as in Flask, a permanent refresh saves the current data')
 })
+
+t.test('a refresh after a nested value was only read re-signs the payload as it came; a change in place is saved', async (t) => {
+  const clock = stubClock(t, NOW)
+  const { app } = await buildApp(t, {}, (app) => {
+    app.get('/remember', async (request) => { request.session.permanent = true; request.session.set('cart', ['apple']); return 'ok' })
+    app.get('/look', async (request) => (request.session.get('cart') as string[]).length)
+    app.get('/add', async (request) => { (request.session.get('cart') as string[]).push('pear'); return 'ok' })
+    app.get('/cart', async (request) => request.session.get('cart'))
+  })
+  const cookie = sessionValue(await app.inject('/remember')) as string
+  clock.seconds += 10
+  const looked = sessionValue(await app.inject({ url: '/look', cookies: { session: cookie } })) as string
+  t.equal(looked.split('.')[0], cookie.split('.')[0], 'same payload segment')
+  t.not(looked, cookie)
+  const added = sessionValue(await app.inject({ url: '/add', cookies: { session: looked } })) as string
+  t.not(added.split('.')[0], cookie.split('.')[0])
+  t.same((await app.inject({ url: '/cart', cookies: { session: added } })).json(), ['apple', 'pear'])
+})
