@@ -67,6 +67,11 @@ export interface InspectedRequest {
   session: Record<string, unknown>
 }
 
+function oneKeyPerLine (session: Record<string, unknown>): string {
+  const lines = Object.entries(session).map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`)
+  return lines.length === 0 ? '{}' : `{\n${lines.join(',\n')}\n}`
+}
+
 function isoSeconds (seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
 }
@@ -101,7 +106,7 @@ export function renderInspector (inspected: InspectedRequest): Html {
   return html`<section id="inspector"><h2>Session inspector</h2>
 ${inspected.refused ? html`<p class="refused">The server <strong>refused</strong> this cookie (tampered, forged or expired) and started a fresh, empty session; its response deletes the cookie. The log says why, at debug level.</p>` : html``}
 <table>
-<tr><th>decoded session</th><td><pre>${JSON.stringify(inspected.session, null, 2)}</pre></td></tr>
+<tr><th>decoded session</th><td><pre>${oneKeyPerLine(inspected.session)}</pre></td></tr>
 <tr><th>cookie</th><td><code>${cookieName}</code>, ${sizeBytes} bytes (browsers keep about 4096), format <code>${format}</code></td></tr>
 ${parts === undefined ? html`<tr><th>parts</th><td>Not a <code>payload.timestamp.signature</code> value.</td></tr>` : partsRows(inspected, parts)}
 </table></section>`
