@@ -43,7 +43,7 @@ const STYLE = `
   pre { background: #f6f8fa; border-radius: 6px; padding: 8px 12px; margin: 4px 0; white-space: pre-wrap; word-break: break-all; }
   table { border-collapse: collapse; width: 100%; }
   th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-top: 1px solid #d0d7de; }
-  th { width: 170px; font-weight: 600; }
+  th { width: 200px; font-weight: 600; }
   td code { word-break: break-all; }
   .payload { color: #0550ae; } .timestamp { color: #953800; } .signature { color: #1a7f37; }
   .muted { color: #59636e; }

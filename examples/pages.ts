@@ -132,7 +132,7 @@ export async function registerPages (app: FastifyInstance, settings: PageSetting
     request.session.regenerate()
     request.session.set('username', name)
     request.session.set(CSRF_KEY, randomBytes(32).toString('base64url'))
-    request.session.permanent = remember === 'on'
+    if (remember === 'on') request.session.permanent = true
     flashing(request).flash(`Logged in as ${name}`)
     return reply.redirect('/', 303)
   })
