@@ -242,4 +242,10 @@ t.test('in Flask format the inspector shows Flask\'s tagged JSON and signature, 
   const logout = await tab.form('/logout', { csrf_token: await tab.token() })
   t.equal(logout.statusCode, 303)
   t.match(await tab.home(), /Logged out/)
+
+  await tab.request({ url: `/login/${'ab'.repeat(45)}` })
+  t.match(tab.cookie, /^\./, 'Flask compresses a session that shrinks by it')
+  const compressed = await tab.home()
+  t.match(compressed, /<code class="payload">\.[\w-]+<\/code><br><span class="muted">The leading dot says: zlib-compressed\. base64url, not encrypted\./)
+  t.match(compressed, /<pre>\{&quot;username&quot;:&quot;(ab)+&quot;\}<\/pre>/, 'and anyone can still inflate it and read it')
 })
