@@ -3,11 +3,11 @@ export class Html {
   constructor (readonly text: string) {}
 }
 
-export type Interpolation = Html | string | number | readonly Html[]
+type Interpolation = Html | string | number | readonly Html[]
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
-export function escapeHtml (text: string): string {
+function escapeHtml (text: string): string {
   return text.replace(/[&<>"']/g, (character) => ESCAPES[character])
 }
 

@@ -20,7 +20,7 @@ export const FORMAT_NOTES: Record<SessionFormat, FormatNote> = {
 /** A compressed cookie inflates to far less than this; more is not a session we would have written. */
 const MAX_INFLATED_BYTES = 64 * 1024
 
-export interface CookieParts {
+interface CookieParts {
   compressed: boolean
   payload: string
   timestamp: string
@@ -54,7 +54,7 @@ export function cutCookie (value: string): CookieParts | undefined {
   return { compressed, payload, timestamp, signature, signedAtSeconds: decodeTimestamp(timestamp), readableJson: readPayload(payload, compressed) }
 }
 
-export interface InspectedRequest {
+interface InspectedRequest {
   cookieName: string
   /** The cookie the browser sent with this request, if any. */
   cookieValue: string | undefined
