@@ -6,6 +6,7 @@
  *   with the repo's strict tsconfig; `fastify-cookie-session` is this repository's index.ts.
  *   Blocks are compiled together in one program, except that a block with `declare module` or
  *   `declare global` gets a program of its own: an augmentation would reach every other block.
+ *   A block that imports `node:test` is a test: it is also run, with `node --test`.
  * - ```js: the same, as JavaScript (checkJs), without strictNullChecks, as a JavaScript editor checks it.
  * - ```python: compiled by python3.
  * - ```sh: each command is real. `npm test`, `npm install`, `npm ci` and `npm run <script>` name a
@@ -18,7 +19,7 @@
  * exist, for `#anchors`).
  */
 import { execFile, spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -29,6 +30,8 @@ import { buildDemoApp } from '../examples/app.js'
 import { SECRET } from './helpers.js'
 
 const ROOT = resolve(__dirname, '..')
+// Type-checking every block and running the test samples takes more than tap's 30 s on a busy machine.
+t.setTimeout(120_000)
 const MARKDOWN_FILES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)]
 
 interface Block {
@@ -120,6 +123,25 @@ function missingCommand (command: string): string | undefined {
 const PYTHON = process.env.FLASK_PYTHON ?? 'python3'
 // CI installs python3 with Flask (REQUIRE_FLASK=1): there a missing python3 fails the test.
 const pythonMissing = process.env.REQUIRE_FLASK === '1' ? undefined : missingCommand(PYTHON)
+
+t.test('every ```ts block that imports node:test runs, and its tests pass', async (t) => {
+  const tests = byLanguage('ts').filter((block) => /from 'node:test'/.test(block.code))
+  t.ok(tests.length > 0, 'docs/testing.md has one')
+  // Outside the repository, with its node_modules, so the block resolves packages as a consumer's file would.
+  const runDir = mkdtempSync(join(tmpdir(), 'docs-run-'))
+  t.teardown(() => rmSync(runDir, { recursive: true, force: true }))
+  symlinkSync(join(ROOT, 'node_modules'), join(runDir, 'node_modules'))
+  for (const block of tests) {
+    const file = join(runDir, `${block.file.replace(/[/.]/g, '_')}_L${block.line}.mts`)
+    writeFileSync(file, block.code.replaceAll("from 'fastify-cookie-session'", `from '${join(ROOT, 'index.ts')}'`))
+    const result = spawnSync(process.execPath, ['--import=@tapjs/typescript/import', '--test', file], {
+      cwd: runDir,
+      encoding: 'utf8',
+      env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), TS_NODE_TRANSPILE_ONLY: '1' }
+    })
+    t.equal(result.status, 0, `${where(block)}: ${result.stdout}${result.stderr}`)
+  }
+})
 
 t.test('every ```python block compiles', { skip: pythonMissing ?? false }, async (t) => {
   const python = byLanguage('python')
