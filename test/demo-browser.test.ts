@@ -16,7 +16,8 @@ import { SECRET } from './helpers.js'
  * UPDATE_SCREENSHOTS=1 (`npm run screenshots`) writes the README's screenshots into docs/.
  */
 const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+// --disable-dev-shm-usage: containers often have a tiny /dev/shm, where Chromium would crash.
+const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const DOCS = join(__dirname, '..', 'docs')
 
 async function listen (server: Server): Promise<string> {
@@ -177,12 +178,13 @@ async function browserScenarios (t: Test): Promise<void> {
   })
 
   t.test('5. a cookie older than lifetimeSeconds is refused by the server, though the browser still sends it', async (t) => {
-    // Real time: the plugin signs whole seconds, so 2.1 s later the cookie is at least 2 s old, over the 1 s lifetime.
-    const { url } = await startDemo(t, { lifetimeSeconds: 1 })
+    // Real time: the plugin signs whole seconds, so 3.1 s later the cookie is at least 3 s old, over the 2 s
+    // lifetime; 2 s leave a slow machine time to log in before the cookie expires.
+    const { url } = await startDemo(t, { lifetimeSeconds: 2 })
     const page = await newPage(t)
     await page.goto(url)
     await logIn(page, 'alice')
-    await sleep(2100)
+    await sleep(3100)
     t.equal((await page.context().cookies(url)).length, 1, 'the browser kept the browser-session cookie')
     await page.reload()
     t.equal(await page.textContent('#account h1'), 'You are not logged in')
