@@ -7,6 +7,7 @@
  *   Blocks are compiled together in one program, except that a block with `declare module` or
  *   `declare global` gets a program of its own: an augmentation would reach every other block.
  *   A block that imports `node:test` is a test: it is also run, with `node --test`.
+ *   To show a compile error, put `// @ts-expect-error` on the line before it.
  * - ```js: the same, as JavaScript (checkJs), without strictNullChecks, as a JavaScript editor checks it.
  * - ```python: compiled by python3.
  * - ```sh: each command is real. `npm test`, `npm install`, `npm ci` and `npm run <script>` name a
