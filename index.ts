@@ -61,12 +61,13 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   // A WebSocket route (@fastify/websocket) hijacks the upgrade before its handler runs, so onSend never
   // comes: the session is marked as sent just before the handler, and a change there warns instead of vanishing.
   fastify.addHook('onRoute', function watchWebSocketRoute (routeOptions) {
-    if ((routeOptions as { websocket?: boolean }).websocket !== true) return
-    const preHandler = routeOptions.preHandler ?? []
-    routeOptions.preHandler = [...(Array.isArray(preHandler) ? preHandler : [preHandler]), function markSessionSent (request, _reply, done) {
+    const { websocket, wsHandler } = routeOptions as { websocket?: boolean, wsHandler?: unknown }
+    if (websocket !== true && typeof wsHandler !== 'function') return
+    routeOptions.preHandler = [routeOptions.preHandler ?? [], function markSessionSent (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
+      // request.ws, set by @fastify/websocket: this request is the upgrade, not a plain GET of the same URL.
       if ((request as { ws?: boolean }).ws === true) sessionInterface.sessionOf(request)?.markSaved(request, true)
       done()
-    }]
+    }].flat()
   })
 
   fastify.addHook('onSend', function saveSession (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) {
