@@ -30,6 +30,7 @@ t.test('a WebSocket handler reads the session from the upgrade request\'s cookie
         socket.send('changed')
       })
     })
+    app.get('/ticker', { websocket: true, config: { session: false } }, (socket) => { socket.send('tick') })
     // One URL for both: the HTTP handler saves the session as usual, the WebSocket one cannot.
     app.route({
       method: 'GET',
@@ -62,6 +63,8 @@ t.test('a WebSocket handler reads the session from the upgrade request\'s cookie
   const plain = await fetch(`${base}/chat`, { headers: { cookie } })
   t.equal(plain.status, 404, 'a plain GET of the WebSocket route is @fastify/websocket\'s 404, not a 500')
   t.equal((await fetch(`${base}/login`, { headers: { cookie } })).status, 200, 'HTTP routes still save the session')
+
+  t.equal((await connect(t, `${base.replace('http', 'ws')}/ticker`, cookie)).firstMessage, 'tick', 'a WebSocket route without a session')
 
   logs.length = 0
   const feed = await fetch(`${base}/feed`, { headers: { cookie } })
