@@ -1,7 +1,9 @@
+import { join } from 'node:path'
 import { inspect } from 'node:util'
+import fastifyStatic from '@fastify/static'
 import t from 'tap'
 import cookieSession from '../index.js'
-import { buildApp, setCookies } from './helpers.js'
+import { buildApp, sessionValue, setCookies } from './helpers.js'
 
 t.test('a route with config: { session: false } skips every session: no cookie, no Vary, even for a permanent or a bad cookie', async (t) => {
   const { app } = await buildApp(t, {}, async (app) => {
@@ -34,4 +36,20 @@ t.test('a route with config: { session: false } skips every session: no cookie, 
     t.same(setCookies(misuse), [])
   }
   t.equal(setCookies(await app.inject({ url: '/remember', cookies })).length, 2, 'other routes keep their sessions')
+})
+
+t.test('@fastify/static routes get config: { session: false } from an onRoute hook in their scope', async (t) => {
+  const { app } = await buildApp(t, {}, async (app) => {
+    app.get('/remember', async (request) => { request.session.permanent = true; return 'ok' })
+    await app.register(async (assets) => {
+      assets.addHook('onRoute', (route) => { route.config = { ...route.config, session: false } })
+      await assets.register(fastifyStatic, { root: join(__dirname, 'fixtures'), prefix: '/assets/' })
+    })
+  })
+  const cookies = { session: sessionValue(await app.inject('/remember')) as string }
+  const asset = await app.inject({ url: '/assets/flask-vectors.json', cookies })
+  t.equal(asset.statusCode, 200)
+  t.same(setCookies(asset), [], 'the permanent session is not refreshed on a static file')
+  t.equal(asset.headers.vary, undefined)
+  t.match(setCookies(await app.inject({ url: '/remember', cookies })), [/^session=.*Max-Age=/], 'it is, on other routes')
 })
