@@ -106,7 +106,7 @@ function resolveSecrets (secret: unknown, minimumBytes: number): Buffer[] {
   })
 }
 
-/** A name `request.adminSession` can use: a plain JavaScript identifier (no reserved-word check: Fastify's names are checked at register). */
+/** A name `request.adminSession` can use: a plain JavaScript identifier. The names Fastify and other plugins already use on the request are refused against the app, in lib/session-registry.ts. */
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 
 function pick<T> (name: string, value: unknown, fallback: T, allowed: readonly unknown[]): T {
