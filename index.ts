@@ -3,41 +3,71 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest,
 import fp from 'fastify-plugin'
 import type { CookieOptions } from './lib/cookie-options.js'
 import { ERROR_CODES } from './lib/errors.js'
-import { assertFlashIsFree, attachFlash, type FlashedMessage, type FlashedMessagesOptions, type FlashRequest as FlashRequestMethods, kTakenFlashes } from './lib/flash.js'
+import { assertFlashIsFree, flashAttacher, type FlashedMessage, type FlashedMessagesOptions, type FlashRequest as FlashRequestMethods, kTakenFlashes } from './lib/flash.js'
 import { type CookieSessionOptions, resolveOptions } from './lib/options.js'
-import type { Session } from './lib/session.js'
+import { type Session, turnedOffSession } from './lib/session.js'
 import { type ResponseWithHeaders, SessionCookies } from './lib/session-cookies.js'
 import { CookieSessionInterface } from './lib/session-interface.js'
+import { kSessionRegistry, type SessionChoice, SessionRegistry } from './lib/session-registry.js'
+
+/** The registry of the app's sessions and what reaches every one of them, decorated by the first registration. */
+function decorateOnce (fastify: FastifyInstance): SessionRegistry {
+  const registry = new SessionRegistry()
+  fastify.decorate(kSessionRegistry, registry)
+  fastify.decorateReply('commitSession', function commitSession (this: FastifyReply) {
+    registry.commitEvery(this.request, this)
+  })
+  fastify.decorate('signSessionCookie', (data: fastifyCookieSession.SessionCookieData, choice?: SessionChoice) =>
+    registry.choose(choice, 'app.signSessionCookie').sessionCookies.sign(data))
+  fastify.decorate('readSessionCookie', (response: ResponseWithHeaders, choice?: SessionChoice) =>
+    registry.choose(choice, 'app.readSessionCookie').sessionCookies.read(response) as fastifyCookieSession.SessionCookieData | undefined)
+  return registry
+}
 
 async function cookieSession (fastify: FastifyInstance, options: CookieSessionOptions): Promise<void> {
   const resolved = resolveOptions(options)
   const sessionInterface = new CookieSessionInterface(resolved)
-  const { cookieName } = resolved
+  const { cookieName, sessionName } = resolved
 
   if (!fastify.hasPlugin('@fastify/cookie')) await fastify.register(fastifyCookie)
 
-  fastify.decorateRequest('session', null as unknown as Session)
-  fastify.decorateReply('commitSession', function commitSession (this: FastifyReply) {
-    sessionInterface.commitSession(this.request, this)
-  })
+  const registry = fastify.hasDecorator(kSessionRegistry)
+    ? (fastify as unknown as Record<symbol, SessionRegistry>)[kSessionRegistry]
+    : decorateOnce(fastify)
+  registry.add(fastify, { sessionName, cookieName, flash: resolved.flash, sessionInterface, sessionCookies: new SessionCookies(sessionInterface, cookieName) })
+  fastify.decorateRequest(sessionName, null)
+  const sessionTurnedOff = turnedOffSession(sessionName)
 
   if (resolved.flash) {
     // @fastify/flash needs a session decorator, so it can only come after this plugin: check once all is registered.
     fastify.addHook('onReady', async function checkFlashIsFree () { assertFlashIsFree(this) })
     fastify.decorateRequest(kTakenFlashes, null)
-    fastify.addHook('onRequest', attachFlash)
+    fastify.addHook('onRequest', flashAttacher(sessionName))
   }
-
-  const sessionCookies = new SessionCookies(sessionInterface, cookieName)
-  fastify.decorate('signSessionCookie', (data: fastifyCookieSession.SessionCookieData) => sessionCookies.sign(data))
-  fastify.decorate('readSessionCookie', (response: ResponseWithHeaders) => sessionCookies.read(response) as fastifyCookieSession.SessionCookieData | undefined)
 
   // @fastify/cookie's own onRequest hook, registered first, has parsed the header unless the app moved or turned off that hook.
   fastify.addHook('onRequest', function openSession (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
-    const header = request.headers.cookie
-    const cookies = request.cookies ?? (header === undefined ? undefined : fastify.parseCookie(header))
-    request.session = sessionInterface.openSession(cookies?.[cookieName], header)
+    const sessions = request as unknown as Record<string, Session>
+    if (request.routeOptions.config.session === false) {
+      sessions[sessionName] = sessionTurnedOff
+    } else {
+      const header = request.headers.cookie
+      const cookies = request.cookies ?? (header === undefined ? undefined : fastify.parseCookie(header))
+      sessions[sessionName] = sessionInterface.openSession(cookies?.[cookieName], header)
+    }
     done()
+  })
+
+  // A WebSocket route (@fastify/websocket) hijacks the upgrade before its handler runs, so onSend never
+  // comes: the session is marked as sent just before the handler, and a change there warns instead of vanishing.
+  fastify.addHook('onRoute', function watchWebSocketRoute (routeOptions) {
+    const { websocket, wsHandler } = routeOptions as { websocket?: boolean, wsHandler?: unknown }
+    if (websocket !== true && typeof wsHandler !== 'function') return
+    routeOptions.preHandler = [routeOptions.preHandler ?? [], function markSessionSent (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
+      // request.ws, set by @fastify/websocket: this request is the upgrade, not a plain GET of the same URL.
+      if ((request as { ws?: boolean }).ws === true) sessionInterface.sessionOf(request)?.markSaved(request, true)
+      done()
+    }].flat()
   })
 
   fastify.addHook('onSend', function saveSession (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) {
@@ -60,12 +90,24 @@ namespace fastifyCookieSession {
   export type FlashedMessagePair = FlashedMessage
   export type FlashedMessagesQuery = FlashedMessagesOptions
   /** The session as a plain object, as `readSessionCookie` returns it and `signSessionCookie` takes it: `permanent` is `_permanent`. */
-  export type SessionCookieData = Partial<SessionData> & { _permanent?: boolean }
+  export type SessionCookieData<Data extends object = SessionData> = Partial<Data> & { _permanent?: boolean }
+  /** The request properties that hold a session: `'session'` and each `sessionName` declared as `FastifySession<…>` on `FastifyRequest`. */
+  export type SessionName = { [Name in keyof FastifyRequest]-?: FastifyRequest[Name] extends Session<any> ? Name : never }[keyof FastifyRequest]
+  /** The data type of the session `request[Name]`. */
+  export type SessionDataOf<Name extends SessionName> = FastifyRequest[Name] extends Session<infer Data> ? Data : never
+  /** The test helpers' second argument: the session to sign or read, when the app has several. */
+  export interface SessionCookieChoice<Name extends SessionName = SessionName> {
+    sessionName: Name
+  }
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     session: Session<fastifyCookieSession.SessionData>
+  }
+  interface FastifyContextConfig {
+    /** `false`: the route never needs a session and skips the plugin's work; `request.session` throws there. */
+    session?: boolean
   }
   interface FastifyReply {
     /**
@@ -75,10 +117,19 @@ declare module 'fastify' {
     commitSession (): void
   }
   interface FastifyInstance {
-    /** For tests, as Flask's `session_transaction()`: a `Cookie` header (`name=value`) carrying `data`, signed with this app's settings. */
-    signSessionCookie (data: fastifyCookieSession.SessionCookieData): string
-    /** For tests: the session a response set, verified; `{}` when it deleted the cookie, `undefined` when it sent none. */
-    readSessionCookie (response: ResponseWithHeaders): fastifyCookieSession.SessionCookieData | undefined
+    /**
+     * For tests, as Flask's `session_transaction()`: a `Cookie` header (`name=value`) carrying `data`, signed with this app's settings.
+     * `{ sessionName }` picks the session when the app has several; without it, `request.session`'s (or the only one).
+     */
+    signSessionCookie<Name extends fastifyCookieSession.SessionName = 'session'> (
+      data: fastifyCookieSession.SessionCookieData<fastifyCookieSession.SessionDataOf<Name>>,
+      choice?: fastifyCookieSession.SessionCookieChoice<Name>
+    ): string
+    /** For tests: the session a response set, verified; `{}` when it deleted the cookie, `undefined` when it sent none. `{ sessionName }` as for `signSessionCookie`. */
+    readSessionCookie<Name extends fastifyCookieSession.SessionName = 'session'> (
+      response: ResponseWithHeaders,
+      choice?: fastifyCookieSession.SessionCookieChoice<Name>
+    ): fastifyCookieSession.SessionCookieData<fastifyCookieSession.SessionDataOf<Name>> | undefined
   }
 }
 

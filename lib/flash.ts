@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import { optionError } from './errors.js'
 import { tuple } from './serializer.js'
 import type { Session } from './session.js'
@@ -30,36 +30,39 @@ export const kTakenFlashes = Symbol('fastify-cookie-session.takenFlashes')
 
 /** The part of a request the methods use; other plugins' types for `request.flash` stay out of the way. */
 interface FlashingRequest {
-  session: Session
+  [sessionName: string]: unknown
   [kTakenFlashes]: FlashedMessage[] | null
 }
 
-function flash (this: FlashingRequest, message: string, category = 'message'): void {
-  const { session } = this
-  const flashes = session.get(FLASHES_KEY, []) as FlashedMessage[]
-  // Pairs read from a cookie are plain arrays; marking them again keeps all of them Flask tuples.
-  session.set(FLASHES_KEY, [...flashes.map(([category, message]) => tuple(category, message)), tuple(category, message)])
-}
-
-function flashedMessages (this: FlashingRequest, options: FlashedMessagesOptions = {}): string[] | FlashedMessage[] {
-  // `pop` marks the session modified only when there was something to take.
-  const taken = this[kTakenFlashes] ??= this.session.pop(FLASHES_KEY, []) as FlashedMessage[]
-  const { withCategories = false, categoryFilter = [] } = options
-  const chosen = categoryFilter.length === 0 ? [...taken] : taken.filter(([category]) => categoryFilter.includes(category))
-  return withCategories ? chosen : chosen.map(([, message]) => message)
-}
-
 /**
- * An `onRequest` hook. The methods are set per request rather than declared with
- * `decorateRequest`, so that `@fastify/flash` (which `@fastify/passport` registers too), always
- * registered after this plugin, reaches `assertFlashIsFree` and its clear message instead of
- * Fastify's bare "The decorator 'flash' has already been added!".
+ * An `onRequest` hook that gives the request Flask's methods on the session `request[sessionName]`.
+ * The methods are set per request rather than declared with `decorateRequest`, so that
+ * `@fastify/flash` (which `@fastify/passport` registers too), always registered after this plugin,
+ * reaches `assertFlashIsFree` and its clear message instead of Fastify's bare "The decorator
+ * 'flash' has already been added!".
  */
-export function attachFlash (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  const flashing = request as unknown as FlashRequest
-  flashing.flash = flash
-  flashing.flashedMessages = flashedMessages as FlashRequest['flashedMessages']
-  done()
+export function flashAttacher (sessionName: string): onRequestHookHandler {
+  function flash (this: FlashingRequest, message: string, category = 'message'): void {
+    const session = this[sessionName] as Session
+    const flashes = session.get(FLASHES_KEY, []) as FlashedMessage[]
+    // Pairs read from a cookie are plain arrays; marking them again keeps all of them Flask tuples.
+    session.set(FLASHES_KEY, [...flashes.map(([category, message]) => tuple(category, message)), tuple(category, message)])
+  }
+
+  function flashedMessages (this: FlashingRequest, options: FlashedMessagesOptions = {}): string[] | FlashedMessage[] {
+    // `pop` marks the session modified only when there was something to take.
+    const taken = this[kTakenFlashes] ??= (this[sessionName] as Session).pop(FLASHES_KEY, []) as FlashedMessage[]
+    const { withCategories = false, categoryFilter = [] } = options
+    const chosen = categoryFilter.length === 0 ? [...taken] : taken.filter(([category]) => categoryFilter.includes(category))
+    return withCategories ? chosen : chosen.map(([, message]) => message)
+  }
+
+  return function attachFlash (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const flashing = request as unknown as FlashRequest
+    flashing.flash = flash
+    flashing.flashedMessages = flashedMessages as FlashRequest['flashedMessages']
+    done()
+  }
 }
 
 /** Fails when another plugin (`@fastify/flash`) declared `request.flash`; run once every plugin is registered. */

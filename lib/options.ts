@@ -10,6 +10,8 @@ export interface CookieSessionOptions {
   secret: Secret | Secret[]
   /** Default `'session'` (Flask's `SESSION_COOKIE_NAME`). */
   cookieName?: string
+  /** Default `'session'`: the request property, `request[sessionName]`. Each registration of the plugin needs its own. */
+  sessionName?: string
   /** Default 31 days (Flask's `PERMANENT_SESSION_LIFETIME`): the age limit of every cookie and the `Max-Age` of permanent ones. */
   lifetimeSeconds?: number
   /** Default `true` (Flask's `SESSION_REFRESH_EACH_REQUEST`): permanent sessions get a fresh cookie on every response. */
@@ -64,6 +66,7 @@ export const FORMATS: Record<'default' | 'flask', FormatPreset> = {
 export interface ResolvedOptions {
   secrets: Buffer[]
   cookieName: string
+  sessionName: string
   lifetimeSeconds: number
   refreshEachRequest: boolean
   cookie: CookieWriter
@@ -73,7 +76,7 @@ export interface ResolvedOptions {
   flash: boolean
 }
 
-const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash']
+const OPTION_NAMES = ['secret', 'cookieName', 'sessionName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash']
 
 /** Names other session plugins use, and ours for the same thing. */
 const PEER_OPTION_NAMES: Record<string, string> = {
@@ -103,6 +106,9 @@ function resolveSecrets (secret: unknown, minimumBytes: number): Buffer[] {
   })
 }
 
+/** A name `request.adminSession` can use: a plain JavaScript identifier. The names Fastify and other plugins already use on the request are refused against the app, in lib/session-registry.ts. */
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+
 function pick<T> (name: string, value: unknown, fallback: T, allowed: readonly unknown[]): T {
   if (value === undefined) return fallback
   if (!allowed.includes(value)) throw optionError(`option "${name}" must be one of ${allowed.map((item) => JSON.stringify(item)).join(', ')}, got ${JSON.stringify(value)}`)
@@ -125,11 +131,16 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
   const format = FORMATS[formatName]
   const { cookieName = 'session', lifetimeSeconds = 2_678_400, absoluteLifetimeSeconds } = options
   if (typeof cookieName !== 'string') throw optionError(`option "cookieName" must be a string, got ${typeof cookieName}`)
+  const { sessionName = 'session' } = options
+  if (typeof sessionName !== 'string' || !IDENTIFIER.test(sessionName)) {
+    throw optionError(`option "sessionName" must be a JavaScript identifier such as 'adminSession' (it becomes request.adminSession), got ${JSON.stringify(sessionName)}`)
+  }
   expectSeconds('lifetimeSeconds', lifetimeSeconds)
   if (absoluteLifetimeSeconds !== undefined) expectSeconds('absoluteLifetimeSeconds', absoluteLifetimeSeconds)
   return {
     secrets: resolveSecrets(options.secret, format.minimumSecretBytes),
     cookieName,
+    sessionName,
     lifetimeSeconds,
     refreshEachRequest: pick('refreshEachRequest', options.refreshEachRequest, true, [true, false]),
     cookie: new CookieWriter(cookieName, options.cookie),

@@ -83,8 +83,8 @@ export class CookieSessionInterface {
    * when the session cannot be sent.
    */
   saveSession (request: FastifyRequest, target: HeaderTarget): CookieSessionError | undefined {
-    const session = request.session as Session
-    if (session.saved) return undefined
+    const session = this.sessionOf(request)
+    if (session === undefined || session.saved) return undefined
     session.markSaved(request)
     session.open()
     if (session.refusal !== undefined) request.log.debug({ reason: session.refusal }, 'fastify-cookie-session: ignored the session cookie')
@@ -116,6 +116,12 @@ export class CookieSessionInterface {
     }
     this.#setCookie(request, target, header, secure)
     return undefined
+  }
+
+  /** This registration's session on `request`; none on a route with `config: { session: false }`. */
+  sessionOf (request: FastifyRequest): Session | undefined {
+    const session: unknown = (request as unknown as Record<string, unknown>)[this.#options.sessionName]
+    return session instanceof Session ? session : undefined
   }
 
   /** For `reply.hijack()`: Fastify's hooks will not run, so the session goes straight onto the raw response. */

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { PERMANENT_KEY, type SessionCodec, type VerifiedCookie } from './codec.js'
 import type { SessionRecord } from './serializer.js'
+import { optionError } from './errors.js'
 import { nowSeconds } from './timestamp-signer.js'
 
 type Key<Data> = keyof Data & string
@@ -25,6 +26,8 @@ export class Session<Data extends object = Record<string, unknown>> {
   #baselineJson: string | undefined
   /** Set once the response went out with this session; a change after that is lost and gets a warning. */
   #savedFor: FastifyRequest | undefined
+  /** True when that response was a WebSocket upgrade, whose handler runs after it went out. */
+  #savedForWebSocket = false
   /** Unlike `modified`, which the app may reset, this stays true once the data was changed. */
   #everChanged = false
   #warnedLateChange = false
@@ -160,9 +163,10 @@ export class Session<Data extends object = Record<string, unknown>> {
     return this.#savedFor !== undefined
   }
 
-  /** @internal */
-  markSaved (request: FastifyRequest): void {
+  /** @internal `webSocket`: the upgrade response went out before the WebSocket handler could change anything. */
+  markSaved (request: FastifyRequest, webSocket = false): void {
     this.#savedFor = request
+    this.#savedForWebSocket = webSocket
   }
 
   /** @internal Verifies the cookie without counting as an access. */
@@ -244,7 +248,10 @@ export class Session<Data extends object = Record<string, unknown>> {
     if (this.#savedFor === undefined || this.#warnedLateChange) return
     this.#warnedLateChange = true
     const request = this.#savedFor
-    request.log.warn({ route: request.routeOptions.url }, `fastify-cookie-session: the session was changed after the response to ${request.method} ${request.routeOptions.url} was sent; the change is lost (for a streamed reply, change the session before returning the stream)`)
+    const route = `${request.method} ${request.routeOptions.url}`
+    request.log.warn({ route: request.routeOptions.url }, this.#savedForWebSocket
+      ? `fastify-cookie-session: the session was changed in the WebSocket handler of ${route}; the upgrade response has gone, so the change is lost (change the session in an HTTP route)`
+      : `fastify-cookie-session: the session was changed after the response to ${route} was sent; the change is lost (for a streamed reply, change the session before returning the stream)`)
   }
 
   #data (): SessionRecord {
@@ -265,4 +272,18 @@ export class Session<Data extends object = Record<string, unknown>> {
       this.#baselineJson = this.#codec.serializer.dumpJson(record)
     }
   }
+}
+
+/**
+ * What `request[sessionName]` holds on a route with `config: { session: false }`: any use throws an
+ * error that says why, rather than "cannot read properties of null". Symbols and `then` stay
+ * undefined, so inspecting or awaiting it does not throw.
+ */
+export function turnedOffSession (sessionName: string): Session {
+  return new Proxy({}, {
+    get (_target, property) {
+      if (typeof property === 'symbol' || property === 'then') return undefined
+      throw optionError(`request.${sessionName} is turned off on this route by its config: { session: false }; remove that to use the session here`)
+    }
+  }) as Session
 }

@@ -1,6 +1,6 @@
 import Fastify from 'fastify'
 import { expect, test } from 'tstyche'
-import cookieSession, { fastifyCookieSession, type FastifySession, type FlashedMessagePair, type FlashRequest, type SessionCookieData } from '..'
+import cookieSession, { fastifyCookieSession, type FastifySession, type FlashedMessagePair, type FlashRequest, type SessionCookieData, type SessionName } from '..'
 
 declare module '..' {
   interface SessionData {
@@ -9,9 +9,16 @@ declare module '..' {
   }
 }
 
-// What the README tells `flash: true` users to write.
+interface AdminData {
+  username: string
+  level: number
+}
+
+// What the README tells `flash: true` users to write, and docs/several-sessions.md users of a second session.
 declare module 'fastify' {
-  interface FastifyRequest extends FlashRequest {}
+  interface FastifyRequest extends FlashRequest {
+    adminSession: FastifySession<AdminData>
+  }
 }
 
 const app = Fastify()
@@ -76,4 +83,34 @@ test('the test helpers take and give the session as typed data', () => {
   expect(app.signSessionCookie).type.not.toBeCallableWith({ username: 1 })
   expect(app.readSessionCookie({ headers: {} })).type.toBe<SessionCookieData | undefined>()
   expect(app.readSessionCookie({ headers: {} })?.cart).type.toBe<number[] | undefined>()
+})
+
+test('a second session is typed by its own data, and the two do not mix', () => {
+  expect(app.register(cookieSession, { secret: 'x', sessionName: 'adminSession', cookieName: 'admin' })).type.not.toRaiseError()
+  expect(app.register(cookieSession, { secret: 'x', sessionName: 1 })).type.toRaiseError()
+  app.get('/', async (request) => {
+    expect(request.adminSession).type.toBe<FastifySession<AdminData>>()
+    expect(request.adminSession.get('username')).type.toBe<string | undefined>()
+    expect(request.adminSession.get('level', 0)).type.toBe<number>()
+    expect(request.adminSession.set).type.toBeCallableWith('username', 'root')
+    expect(request.adminSession.set).type.not.toBeCallableWith('username', 1)
+    expect(request.adminSession.set).type.not.toBeCallableWith('cart', [1])
+    expect(request.adminSession.get).type.not.toBeCallableWith('cart')
+    expect(request.session.get('level')).type.toBe<unknown>()
+    expect(request.session.get('username')).type.toBe<string | undefined>()
+  })
+})
+
+test('routes opt out of the session with config: { session: false }', () => {
+  expect(app.get).type.toBeCallableWith('/static', { config: { session: false } }, async () => 'ok')
+  expect(app.get).type.not.toBeCallableWith('/static', { config: { session: 'no' } }, async () => 'ok')
+})
+
+test('the test helpers pick a session by its sessionName, typed by its data', () => {
+  expect<SessionName>().type.toBe<'session' | 'adminSession'>()
+  expect(app.signSessionCookie({ username: 'root', level: 2 }, { sessionName: 'adminSession' })).type.toBe<string>()
+  expect(app.signSessionCookie).type.not.toBeCallableWith({ level: 'high' }, { sessionName: 'adminSession' })
+  expect(app.signSessionCookie).type.not.toBeCallableWith({}, { sessionName: 'body' })
+  expect(app.readSessionCookie({ headers: {} }, { sessionName: 'adminSession' })?.level).type.toBe<number | undefined>()
+  expect(app.readSessionCookie({ headers: {} }, { sessionName: 'adminSession' })).type.toBe<SessionCookieData<AdminData> | undefined>()
 })
