@@ -9,6 +9,11 @@ import type { Session } from './lib/session.js'
 import { type ResponseWithHeaders, SessionCookies } from './lib/session-cookies.js'
 import { CookieSessionInterface } from './lib/session-interface.js'
 
+/** False when another plugin's `onRequest` hook replied before ours ran (a CORS preflight, a redirect, a rate limit): such a reply carries no session headers. */
+function hasOpenedSession (request: FastifyRequest): boolean {
+  return request.session !== null
+}
+
 async function cookieSession (fastify: FastifyInstance, options: CookieSessionOptions): Promise<void> {
   const resolved = resolveOptions(options)
   const sessionInterface = new CookieSessionInterface(resolved)
@@ -18,7 +23,7 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
 
   fastify.decorateRequest('session', null as unknown as Session)
   fastify.decorateReply('commitSession', function commitSession (this: FastifyReply) {
-    sessionInterface.commitSession(this.request, this)
+    if (hasOpenedSession(this.request)) sessionInterface.commitSession(this.request, this)
   })
 
   if (resolved.flash) {
@@ -41,6 +46,10 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   })
 
   fastify.addHook('onSend', function saveSession (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) {
+    if (!hasOpenedSession(request)) {
+      done(null, payload)
+      return
+    }
     const error = sessionInterface.saveSession(request, reply)
     if (error === undefined) done(null, payload)
     else done(error)
