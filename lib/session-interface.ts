@@ -29,14 +29,40 @@ function varyByCookie (target: HeaderTarget): void {
   }
 }
 
-/** Every value of the cookie `name` in a Cookie header, in order. Only called when the name occurs more than once. */
-function sameNameCookieValues (header: string, name: string): string[] {
-  const values: string[] = []
-  for (const pair of header.split(';')) {
-    const equals = pair.indexOf('=')
-    if (equals > 0 && pair.slice(0, equals).trim() === name) values.push(pair.slice(equals + 1).trim())
+/**
+ * How many distinct values of our cookie are tried. A browser sends a few at most (ours, a
+ * parent domain's, another path's); each try may cost an HMAC per secret, so a header with
+ * hundreds of copies would otherwise buy hundreds of HMACs for one request.
+ */
+const MAX_SAME_NAME_COOKIES = 3
+
+/** True when `name=` at `at` in a Cookie header starts a cookie: only spaces between it and the previous `;`. */
+function startsCookie (header: string, at: number): boolean {
+  for (let index = at - 1; index >= 0; index--) {
+    const char = header[index]
+    if (char === ';') return true
+    if (char !== ' ' && char !== '\t') return false
   }
-  return values
+  return true
+}
+
+/**
+ * The first distinct values of our cookie in a Cookie header, in order, and how many more
+ * copies there were. Only called when `nameEquals` occurs more than once; it scans for it
+ * rather than splitting the header, as a hostile header holds hundreds of cookies.
+ */
+function sameNameCookieValues (header: string, nameEquals: string): { values: string[], ignoredCount: number } {
+  const values: string[] = []
+  let ignoredCount = 0
+  for (let at = header.indexOf(nameEquals); at !== -1; at = header.indexOf(nameEquals, at + nameEquals.length)) {
+    if (!startsCookie(header, at)) continue
+    const end = header.indexOf(';', at)
+    const value = header.slice(at + nameEquals.length, end === -1 ? header.length : end).trim()
+    if (values.includes(value)) continue
+    if (values.length < MAX_SAME_NAME_COOKIES) values.push(value)
+    else ignoredCount++
+  }
+  return { values, ignoredCount }
 }
 
 /** The codec the plugin uses for these options; the benchmark measures it on its own. */
@@ -73,7 +99,8 @@ export class CookieSessionInterface {
   openSession (parsedValue: string | undefined, cookieHeader: string | undefined): Session {
     if (parsedValue !== undefined && cookieHeader !== undefined &&
       cookieHeader.indexOf(this.#cookieNameEquals) !== cookieHeader.lastIndexOf(this.#cookieNameEquals)) {
-      return new Session(this.#codec, sameNameCookieValues(cookieHeader, this.#options.cookieName))
+      const { values, ignoredCount } = sameNameCookieValues(cookieHeader, this.#cookieNameEquals)
+      return new Session(this.#codec, values, ignoredCount)
     }
     return new Session(this.#codec, parsedValue)
   }
@@ -88,6 +115,10 @@ export class CookieSessionInterface {
     session.markSaved(request)
     session.open()
     if (session.refusal !== undefined) request.log.debug({ reason: session.refusal }, 'fastify-cookie-session: ignored the session cookie')
+    const { ignoredCookieCount } = session
+    if (ignoredCookieCount > 0) {
+      request.log.debug(`fastify-cookie-session: ignored ${ignoredCookieCount} more cookies named "${this.#options.cookieName}" (only the first ${MAX_SAME_NAME_COOKIES} distinct values are tried)`)
+    }
     let changed: boolean
     try {
       changed = session.hasChanges
@@ -97,7 +128,8 @@ export class CookieSessionInterface {
     if (session.accessed) varyByCookie(target)
     const secure = this.#isSecure(request)
     if (session.isEmpty) {
-      if (changed || session.refusal !== undefined) this.#setCookie(request, target, this.#options.cookie.deletionHeader(secure), secure)
+      // An ignored copy may be a good cookie: only delete when every copy was looked at.
+      if (changed || (session.refusal !== undefined && ignoredCookieCount === 0)) this.#setCookie(request, target, this.#options.cookie.deletionHeader(secure), secure)
       return undefined
     }
     const permanent = session.isPermanent
