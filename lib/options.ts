@@ -23,6 +23,8 @@ export interface CookieSessionOptions {
   absoluteLifetimeSeconds?: number
   /** Default `false`. `true` adds Flask's message flashing: `request.flash()` and `request.flashedMessages()`. */
   flash?: boolean
+  /** Default 16384. The largest session JSON, read or written: a small compressed cookie cannot unpack to more, and `set` refuses more. */
+  maxJsonBytes?: number
 }
 
 export interface FormatPreset {
@@ -37,8 +39,13 @@ export interface FormatPreset {
 /** Browsers keep cookies up to about 4096 bytes; Flask's `MAX_COOKIE_SIZE` is 4093. */
 export const MAX_COOKIE_BYTES = 4093
 
-/** Largest JSON a payload may inflate to; a cookie is at most 4 KB, so real sessions stay far below. */
-const MAX_JSON_BYTES = 64 * 1024
+/**
+ * The default of `maxJsonBytes`. A 4 KB cookie of real data rarely inflates past 8 KB; more
+ * comes from data built to compress (a client-shaped body), which is then parsed on every read.
+ */
+const DEFAULT_MAX_JSON_BYTES = 16 * 1024
+/** Bounds of `maxJsonBytes`: below 1 KiB a session could not fill a cookie; 64 KiB was the old hard limit. */
+const MAX_JSON_BYTES_RANGE = { min: 1024, max: 64 * 1024 }
 
 export const FORMATS: Record<'default' | 'flask', FormatPreset> = {
   default: {
@@ -49,7 +56,7 @@ export const FORMATS: Record<'default' | 'flask', FormatPreset> = {
     minimumSecretBytes: 32,
     // Instances that share a secret may disagree on the clock by a little.
     futureToleranceSeconds: 5,
-    serializer: { sortKeys: false, asciiOnly: false, dateStyle: 'iso', compressFromBytes: 256, maxJsonBytes: MAX_JSON_BYTES }
+    serializer: { sortKeys: false, asciiOnly: false, dateStyle: 'iso', compressFromBytes: 256, maxJsonBytes: DEFAULT_MAX_JSON_BYTES }
   },
   flask: {
     digest: 'sha1',
@@ -57,7 +64,7 @@ export const FORMATS: Record<'default' | 'flask', FormatPreset> = {
     salt: () => 'cookie-session',
     minimumSecretBytes: 1,
     futureToleranceSeconds: 0,
-    serializer: { sortKeys: true, asciiOnly: true, dateStyle: 'http', compressFromBytes: 0, maxJsonBytes: MAX_JSON_BYTES }
+    serializer: { sortKeys: true, asciiOnly: true, dateStyle: 'http', compressFromBytes: 0, maxJsonBytes: DEFAULT_MAX_JSON_BYTES }
   }
 }
 
@@ -71,9 +78,10 @@ export interface ResolvedOptions {
   oversizedCookie: 'error' | 'warn'
   absoluteLifetimeSeconds: number | undefined
   flash: boolean
+  maxJsonBytes: number
 }
 
-const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash']
+const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash', 'maxJsonBytes']
 
 /** Names other session plugins use, and ours for the same thing. */
 const PEER_OPTION_NAMES: Record<string, string> = {
@@ -123,10 +131,13 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
   }
   const formatName = pick('format', options.format, 'default' as const, ['default', 'flask'])
   const format = FORMATS[formatName]
-  const { cookieName = 'session', lifetimeSeconds = 2_678_400, absoluteLifetimeSeconds } = options
+  const { cookieName = 'session', lifetimeSeconds = 2_678_400, absoluteLifetimeSeconds, maxJsonBytes = format.serializer.maxJsonBytes } = options
   if (typeof cookieName !== 'string') throw optionError(`option "cookieName" must be a string, got ${typeof cookieName}`)
   expectSeconds('lifetimeSeconds', lifetimeSeconds)
   if (absoluteLifetimeSeconds !== undefined) expectSeconds('absoluteLifetimeSeconds', absoluteLifetimeSeconds)
+  if (!Number.isSafeInteger(maxJsonBytes) || maxJsonBytes < MAX_JSON_BYTES_RANGE.min || maxJsonBytes > MAX_JSON_BYTES_RANGE.max) {
+    throw optionError(`option "maxJsonBytes" must be a whole number of bytes from ${MAX_JSON_BYTES_RANGE.min} to ${MAX_JSON_BYTES_RANGE.max}, got ${JSON.stringify(maxJsonBytes)}; the default, ${DEFAULT_MAX_JSON_BYTES}, fits any session a cookie can carry`)
+  }
   return {
     secrets: resolveSecrets(options.secret, format.minimumSecretBytes),
     cookieName,
@@ -136,6 +147,7 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
     format,
     oversizedCookie: pick('oversizedCookie', options.oversizedCookie, 'error' as const, ['error', 'warn']),
     absoluteLifetimeSeconds,
-    flash: pick('flash', options.flash, false, [true, false])
+    flash: pick('flash', options.flash, false, [true, false]),
+    maxJsonBytes
   }
 }

@@ -71,7 +71,7 @@ export function createSessionCodec (options: ResolvedOptions, verifiedCacheSize:
   const signer = new Signer({ secrets: options.secrets, salt: salt(options.cookieName), digest, keyDerivation })
   return new SessionCodec({
     timestampSigner: new TimestampSigner({ signer, maxLength: MAX_INCOMING_COOKIE_LENGTH }),
-    serializer: new TaggedJsonSerializer(options.format.serializer),
+    serializer: new TaggedJsonSerializer({ ...options.format.serializer, maxJsonBytes: options.maxJsonBytes }),
     lifetimeSeconds: options.lifetimeSeconds,
     futureToleranceSeconds: options.format.futureToleranceSeconds,
     verifiedCacheSize,

@@ -97,3 +97,10 @@ t.test('works when the app registered @fastify/cookie itself, even with its pars
     await app.close()
   }
 })
+
+t.test('maxJsonBytes is a whole number of bytes from 1024 to 65536', async (t) => {
+  for (const maxJsonBytes of [1024, 65536]) t.equal(await registerWith({ secret: SECRET, maxJsonBytes }), undefined)
+  for (const maxJsonBytes of [1023, 65537, 2048.5, '16384']) {
+    t.match(await registerWith({ secret: SECRET, maxJsonBytes }), { code: 'FST_COOKIE_SESSION_INVALID_OPTION', message: /option "maxJsonBytes" must be a whole number of bytes from 1024 to 65536, got .*; the default, 16384/ })
+  }
+})
