@@ -7,8 +7,8 @@ import { Session } from './session.js'
 import { Signer } from './signer.js'
 import { nowSeconds, TimestampSigner } from './timestamp-signer.js'
 
-/** Recent verifications remembered per registration; at most this many cookies of at most 4 KB each. */
-const VERIFIED_CACHE_SIZE = 1000
+/** Memory for recent verifications, per registration (see `verifiedEntryBytes`): about 2,700 typical sessions, or 30 to 60 of the largest (a 4 KB cookie holding 16 KiB of JSON). */
+export const VERIFIED_CACHE_BYTES = 2 * 1024 * 1024
 /** A cookie longer than any browser keeps is refused before it is decoded. */
 const MAX_INCOMING_COOKIE_LENGTH = 4096
 const VARY_HAS_COOKIE = /(?:^|,)\s*(?:cookie|\*)\s*(?:,|$)/i
@@ -66,7 +66,7 @@ function sameNameCookieValues (header: string, nameEquals: string): { values: st
 }
 
 /** The codec the plugin uses for these options; the benchmark measures it on its own. */
-export function createSessionCodec (options: ResolvedOptions, verifiedCacheSize: number): SessionCodec {
+export function createSessionCodec (options: ResolvedOptions, verifiedCacheBytes: number): SessionCodec {
   const { digest, keyDerivation, salt } = options.format
   const signer = new Signer({ secrets: options.secrets, salt: salt(options.cookieName), digest, keyDerivation })
   return new SessionCodec({
@@ -74,7 +74,7 @@ export function createSessionCodec (options: ResolvedOptions, verifiedCacheSize:
     serializer: new TaggedJsonSerializer({ ...options.format.serializer, maxJsonBytes: options.maxJsonBytes }),
     lifetimeSeconds: options.lifetimeSeconds,
     futureToleranceSeconds: options.format.futureToleranceSeconds,
-    verifiedCacheSize,
+    verifiedCacheBytes,
     absoluteLifetimeSeconds: options.absoluteLifetimeSeconds
   })
 }
@@ -92,7 +92,7 @@ export class CookieSessionInterface {
   constructor (options: ResolvedOptions) {
     this.#options = options
     this.#cookieNameEquals = options.cookieName + '='
-    this.#codec = createSessionCodec(options, VERIFIED_CACHE_SIZE)
+    this.#codec = createSessionCodec(options, VERIFIED_CACHE_BYTES)
   }
 
   /** `parsedValue` is what @fastify/cookie found: the first cookie of our name. */

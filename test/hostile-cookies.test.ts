@@ -20,7 +20,7 @@ function codecFor (format: 'default' | 'flask', secret = SECRET, salt = SALT) {
     serializer: new TaggedJsonSerializer(preset.serializer),
     lifetimeSeconds: 3600,
     futureToleranceSeconds: preset.futureToleranceSeconds,
-    verifiedCacheSize: 16,
+    verifiedCacheBytes: 64 * 1024,
     absoluteLifetimeSeconds: undefined
   })
 }
