@@ -12,6 +12,8 @@ export const VERIFIED_CACHE_BYTES = 2 * 1024 * 1024
 /** A cookie longer than any browser keeps is refused before it is decoded. */
 const MAX_INCOMING_COOKIE_LENGTH = 4096
 const VARY_HAS_COOKIE = /(?:^|,)\s*(?:cookie|\*)\s*(?:,|$)/i
+/** A response a shared cache may store and hand to other users. */
+const SHARED_CACHE_DIRECTIVE = /(?:^|,)\s*(?:public|s-maxage\s*=)/i
 
 /** Where the session's headers go: Fastify's reply, or the raw response of a hijacked one. */
 export interface HeaderTarget {
@@ -88,6 +90,7 @@ export class CookieSessionInterface {
   readonly #codec: SessionCodec
   readonly #cookieNameEquals: string
   #warnedInsecureTransport = false
+  #warnedSharedCacheable = false
 
   constructor (options: ResolvedOptions) {
     this.#options = options
@@ -127,13 +130,19 @@ export class CookieSessionInterface {
     }
     if (session.accessed) varyByCookie(target)
     const secure = this.#isSecure(request)
+    const cacheControl = target.getHeader('cache-control')
+    // A cookie that only refreshes, re-signs or deletes a bad one can wait for a private response; a change cannot.
+    const sharedCacheable = cacheControl !== undefined && SHARED_CACHE_DIRECTIVE.test(String(cacheControl))
+    if (changed && sharedCacheable) this.#warnSharedCacheable(request, String(cacheControl))
     if (session.isEmpty) {
       // An ignored copy may be a good cookie: only delete when every copy was looked at.
-      if (changed || (session.refusal !== undefined && ignoredCookieCount === 0)) this.#setCookie(request, target, this.#options.cookie.deletionHeader(secure), secure)
+      const deleteBadCookie = session.refusal !== undefined && ignoredCookieCount === 0 && !sharedCacheable
+      if (changed || deleteBadCookie) this.#setCookie(request, target, this.#options.cookie.deletionHeader(secure), secure)
       return undefined
     }
     const permanent = session.isPermanent
-    if (!changed && !(permanent && this.#options.refreshEachRequest) && !session.signedWithFallbackSecret) return undefined
+    const refresh = !sharedCacheable && ((permanent && this.#options.refreshEachRequest) || session.signedWithFallbackSecret)
+    if (!changed && !refresh) return undefined
     const now = nowSeconds()
     let header: string
     try {
@@ -176,6 +185,12 @@ export class CookieSessionInterface {
   #isSecure (request: FastifyRequest): boolean {
     const { secure } = this.#options.cookie
     return secure === 'auto' ? request.protocol === 'https' : secure
+  }
+
+  #warnSharedCacheable (request: FastifyRequest, cacheControl: string): void {
+    if (this.#warnedSharedCacheable) return
+    this.#warnedSharedCacheable = true
+    request.log.warn({ route: request.routeOptions.url }, `fastify-cookie-session: the session changed on ${request.method} ${request.routeOptions.url}, whose response is marked for shared caches (Cache-Control: ${cacheControl}); the cookie was sent so nothing is lost, but a shared cache may store it and hand it to other users: mark that response private, or change the session on another route`)
   }
 
   #setCookie (request: FastifyRequest, target: HeaderTarget, header: string, secure: boolean): void {
