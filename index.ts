@@ -16,6 +16,7 @@ function hasOpenedSession (request: FastifyRequest): boolean {
 
 async function cookieSession (fastify: FastifyInstance, options: CookieSessionOptions): Promise<void> {
   const resolved = resolveOptions(options)
+  for (const warning of resolved.warnings) fastify.log.warn(warning)
   const sessionInterface = new CookieSessionInterface(resolved)
   const { cookieName } = resolved
 

@@ -79,6 +79,8 @@ export interface ResolvedOptions {
   absoluteLifetimeSeconds: number | undefined
   flash: boolean
   maxJsonBytes: number
+  /** Said once at register: the options work, but something about them looks wrong. */
+  warnings: string[]
 }
 
 const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash', 'maxJsonBytes']
@@ -111,6 +113,24 @@ function resolveSecrets (secret: unknown, minimumBytes: number): Buffer[] {
   })
 }
 
+/** Random bytes take many values; 32 of them take 8 or more all but never (hex text too), while `'a'.repeat(32)` or a zeroed Buffer take one. */
+const MIN_DISTINCT_SECRET_BYTES = 8
+
+/** A warning for each secret with too little variety to be random: not a proof of weakness, a sign of it. */
+export function secretWarnings (secrets: readonly Buffer[]): string[] {
+  const warnings: string[] = []
+  secrets.forEach((secret, index) => {
+    const distinct = new Set(secret).size
+    if (distinct >= MIN_DISTINCT_SECRET_BYTES) return
+    const label = secrets.length > 1 ? `option "secret[${index}]"` : 'option "secret"'
+    warnings.push(`fastify-cookie-session: ${label} has only ${distinct} different byte values, too few for random bytes; anyone who guesses it can sign any session: ${HOW_TO_MAKE_A_SECRET}`)
+  })
+  return warnings
+}
+
+/** RFC 6265bis: browsers cap a cookie's life at 400 days. */
+const MAX_COOKIE_LIFETIME_SECONDS = 400 * 24 * 3600
+
 function pick<T> (name: string, value: unknown, fallback: T, allowed: readonly unknown[]): T {
   if (value === undefined) return fallback
   if (!allowed.includes(value)) throw optionError(`option "${name}" must be one of ${allowed.map((item) => JSON.stringify(item)).join(', ')}, got ${JSON.stringify(value)}`)
@@ -120,6 +140,9 @@ function pick<T> (name: string, value: unknown, fallback: T, allowed: readonly u
 function expectSeconds (name: string, value: unknown): void {
   if (!Number.isSafeInteger(value) || (value as number) <= 0) {
     throw optionError(`option "${name}" must be a positive whole number of seconds, got ${JSON.stringify(value)}`)
+  }
+  if ((value as number) > MAX_COOKIE_LIFETIME_SECONDS) {
+    throw optionError(`option "${name}" is ${value as number} s, over 400 days (${MAX_COOKIE_LIFETIME_SECONDS} s): browsers keep a cookie at most 400 days (RFC 6265bis), so a longer lifetime would only pretend; use ${MAX_COOKIE_LIFETIME_SECONDS} or less`)
   }
 }
 
@@ -138,8 +161,9 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
   if (!Number.isSafeInteger(maxJsonBytes) || maxJsonBytes < MAX_JSON_BYTES_RANGE.min || maxJsonBytes > MAX_JSON_BYTES_RANGE.max) {
     throw optionError(`option "maxJsonBytes" must be a whole number of bytes from ${MAX_JSON_BYTES_RANGE.min} to ${MAX_JSON_BYTES_RANGE.max}, got ${JSON.stringify(maxJsonBytes)}; the default, ${DEFAULT_MAX_JSON_BYTES}, fits any session a cookie can carry`)
   }
+  const secrets = resolveSecrets(options.secret, format.minimumSecretBytes)
   return {
-    secrets: resolveSecrets(options.secret, format.minimumSecretBytes),
+    secrets,
     cookieName,
     lifetimeSeconds,
     refreshEachRequest: pick('refreshEachRequest', options.refreshEachRequest, true, [true, false]),
@@ -148,6 +172,7 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
     oversizedCookie: pick('oversizedCookie', options.oversizedCookie, 'error' as const, ['error', 'warn']),
     absoluteLifetimeSeconds,
     flash: pick('flash', options.flash, false, [true, false]),
-    maxJsonBytes
+    maxJsonBytes,
+    warnings: secretWarnings(secrets)
   }
 }
