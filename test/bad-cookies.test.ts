@@ -87,3 +87,16 @@ t.test('an empty cookie value is simply no session', async (t) => {
   t.equal(response.body, 'true')
   t.same(setCookies(response), [])
 })
+
+t.test('a value moved to another cookie name is refused in the default format; Flask mode accepts it, as Flask does (its salt is fixed)', async (t) => {
+  for (const [format, accepted] of [['default', false], ['flask', true]] as const) {
+    const { app: writer } = await buildApp(t, { format }, (app) => {
+      app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+    })
+    const value = sessionValue(await writer.inject('/login')) as string
+    const { app: other } = await buildApp(t, { format, cookieName: 'admin_session' }, (app) => {
+      app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
+    })
+    t.equal((await other.inject({ url: '/whoami', cookies: { admin_session: value } })).body, accepted ? 'ann' : 'nobody', format)
+  }
+})
