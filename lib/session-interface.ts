@@ -49,8 +49,8 @@ function startsCookie (header: string, at: number): boolean {
 }
 
 /**
- * The first distinct values of our cookie in a Cookie header, in order, and how many more
- * copies there were. Only called when `nameEquals` occurs more than once; it scans for it
+ * The first distinct values of our cookie in a Cookie header, in order, and how many cookies
+ * of that name came after them. Only called when `nameEquals` occurs more than once; it scans for it
  * rather than splitting the header, as a hostile header holds hundreds of cookies.
  */
 function sameNameCookieValues (header: string, nameEquals: string): { values: string[], ignoredCount: number } {
@@ -58,11 +58,14 @@ function sameNameCookieValues (header: string, nameEquals: string): { values: st
   let ignoredCount = 0
   for (let at = header.indexOf(nameEquals); at !== -1; at = header.indexOf(nameEquals, at + nameEquals.length)) {
     if (!startsCookie(header, at)) continue
+    // Once the tries are chosen, the rest are only counted: no copy of them is made.
+    if (values.length === MAX_SAME_NAME_COOKIES) {
+      ignoredCount++
+      continue
+    }
     const end = header.indexOf(';', at)
     const value = header.slice(at + nameEquals.length, end === -1 ? header.length : end).trim()
-    if (values.includes(value)) continue
-    if (values.length < MAX_SAME_NAME_COOKIES) values.push(value)
-    else ignoredCount++
+    if (!values.includes(value)) values.push(value)
   }
   return { values, ignoredCount }
 }
