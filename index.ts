@@ -26,6 +26,7 @@ function decorateOnce (fastify: FastifyInstance): SessionRegistry {
 
 async function cookieSession (fastify: FastifyInstance, options: CookieSessionOptions): Promise<void> {
   const resolved = resolveOptions(options)
+  for (const warning of resolved.warnings) fastify.log.warn(warning)
   const sessionInterface = new CookieSessionInterface(resolved)
   const { cookieName, sessionName } = resolved
 

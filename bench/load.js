@@ -9,7 +9,7 @@
 
 const http = require('node:http')
 const autocannon = require('autocannon')
-const { COLD_COOKIE_COUNT, SESSION_DATA } = require('./variants.js')
+const { COLD_COOKIE_COUNT, DUPLICATE_COOKIE_COUNT, DUPLICATE_HEADER_BYTES, SESSION_DATA } = require('./variants.js')
 
 const MINTING_CONCURRENCY = 50
 
@@ -18,7 +18,8 @@ const EXPECTED_BODY = {
   'read-cold': JSON.stringify({ username: SESSION_DATA.username }),
   'permanent-read': JSON.stringify({ username: SESSION_DATA.username }),
   write: '{"ok":true}',
-  untouched: '{"ok":true}'
+  untouched: '{"ok":true}',
+  'duplicate-cookies': '{"ok":true}'
 }
 
 function coldClientSetup (cookies) {
@@ -30,6 +31,18 @@ function coldClientSetup (cookies) {
     const rotated = cookies.slice(offset).concat(cookies.slice(0, offset))
     client.setRequests(rotated.map((cookie) => ({ method: 'GET', path: '/read-cold', headers: { cookie } })))
   }
+}
+
+/** The attack's Cookie header: distinct forgeries shaped like `cookie` (its timestamp, a signature of its length). */
+function duplicateCookieHeader (cookie) {
+  const [timestamp, signature] = cookie.split('.').slice(-2)
+  const copies = []
+  for (let index = 0; index < DUPLICATE_COOKIE_COUNT; index++) {
+    const copy = `session=f${index}.${timestamp}.${signature.slice(0, -4)}${String(index).padStart(4, '0')}`
+    if ((copies.length + 1) * (copy.length + 2) > DUPLICATE_HEADER_BYTES) break
+    copies.push(copy)
+  }
+  return copies.join('; ')
 }
 
 /** The `name=value` of the session cookie that `/login?<query>` sets. */
@@ -70,7 +83,7 @@ async function main () {
   const options = {
     url: `http://127.0.0.1:${job.port}/${job.route}`,
     connections: job.connections,
-    headers: { cookie: cookies.session },
+    headers: { cookie: job.route === 'duplicate-cookies' ? duplicateCookieHeader(cookies.session) : cookies.session },
     expectBody: EXPECTED_BODY[job.route],
     setupClient: job.route === 'read-cold' ? coldClientSetup(cookies.cold) : undefined
   }

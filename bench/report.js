@@ -8,7 +8,7 @@ const { existsSync, readFileSync, writeFileSync } = require('node:fs')
 const os = require('node:os')
 const { join } = require('node:path')
 const { ratioChartSvg } = require('./chart.js')
-const { ROUTES, VARIANTS } = require('./variants.js')
+const { COLD_COOKIE_COUNT, DUPLICATE_COOKIE_COUNT, DUPLICATE_HEADER_BYTES, ROUTES, VARIANTS } = require('./variants.js')
 
 const RESULTS_FILE = join(__dirname, 'RESULTS.md')
 const CHART_FILE = join(__dirname, 'ratios.svg')
@@ -142,7 +142,8 @@ function markdown (settings, runs, rows, checks, codec) {
       `Median host steal: ${format.cores(median(runs.map((run) => run.stealCores)))} cores.`,
     '',
     'The ratio is the median over rounds of (server req/s ÷ bare Fastify req/s on the same route in the same round); `permanent-read` is divided by bare `read`. ' +
-      'All clients send the same cookie, except on `read-cold`, where 2000 distinct cookies (twice the verification cache) are spread over the connections so that nearly every request verifies an HMAC. ' +
+      `All clients send the same cookie, except on \`read-cold\`, where ${COLD_COOKIE_COUNT} distinct cookies (about twice what the verification cache holds) are spread over the connections so that nearly every request verifies an HMAC, ` +
+      `and on \`duplicate-cookies\`, an attack on a route that never touches the session: up to ${DUPLICATE_COOKIE_COUNT} distinct forged \`session=\` cookies with signatures of the right length, at most ${DUPLICATE_HEADER_BYTES} bytes of Cookie header. ` +
       'Server CPU near 1.0 core means the server was the bottleneck; load CPU near 1.0 means autocannon was, and then req/s understates the server: ' +
       'the server µs per request (its CPU time ÷ requests) is the cross-check that does not depend on which side was the limit.',
     '',

@@ -130,6 +130,10 @@ async function main () {
     reply.type('application/json')
     return OK_REPLY
   })
+  app.get('/duplicate-cookies', (request, reply) => {
+    reply.type('application/json')
+    return OK_REPLY
+  })
   await app.listen({ host: '127.0.0.1', port: 0 })
   process.stdout.write(`${app.server.address().port}\n`)
   process.on('SIGTERM', () => app.close().then(() => process.exit(0)))

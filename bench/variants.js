@@ -4,10 +4,11 @@
 const SESSION_DATA = { username: 'alice', user_id: 12345, csrf_token: '3q2-7wEAAAAx9c4bXb0sTg', role: 'editor' }
 
 /**
- * `read-cold` cycles through this many distinct valid cookies, twice the plugin's cache of
- * recent verifications, with each connection at its own offset, so nearly every request misses the cache.
+ * `read-cold` cycles through this many distinct valid cookies, about twice what the plugin's
+ * cache of recent verifications holds of this session (2 MiB at about 755 bytes an entry: 2,777),
+ * with each connection at its own offset, so nearly every request misses the cache.
  */
-const COLD_COOKIE_COUNT = 2000
+const COLD_COOKIE_COUNT = 5600
 
 /**
  * What each route does:
@@ -16,16 +17,23 @@ const COLD_COOKIE_COUNT = 2000
  * - untouched: the cookie is sent; the route never touches the session.
  * - permanent-read: as read, with a permanent session (refresh-each-request signs a new cookie every time).
  * - read-cold: as read, but with COLD_COOKIE_COUNT different cookies (our verification cache misses).
+ * - duplicate-cookies: an attack, as untouched but the Cookie header repeats `session=` up to
+ *   DUPLICATE_COOKIE_COUNT times (at most DUPLICATE_HEADER_BYTES), each a distinct forgery with a
+ *   signature of the right length; it should cost about what a normal request does.
  */
-const ROUTES = ['read', 'read-cold', 'write', 'untouched', 'permanent-read']
+const ROUTES = ['read', 'read-cold', 'write', 'untouched', 'permanent-read', 'duplicate-cookies']
+
+const DUPLICATE_COOKIE_COUNT = 300
+/** Under Node's default 16 KiB limit for all request headers. */
+const DUPLICATE_HEADER_BYTES = 15_700
 
 const VARIANTS = {
-  bare: { label: 'bare Fastify', setup: 'bare', routes: ['read', 'read-cold', 'write', 'untouched'] },
-  ours: { label: 'fastify-cookie-session', setup: 'ours', format: 'default', routes: ['read', 'read-cold', 'write', 'untouched', 'permanent-read'] },
-  'ours-flask': { label: 'fastify-cookie-session (flask format)', setup: 'ours', format: 'flask', routes: ['read', 'write', 'untouched', 'permanent-read'] },
+  bare: { label: 'bare Fastify', setup: 'bare', routes: ['read', 'read-cold', 'write', 'untouched', 'duplicate-cookies'] },
+  ours: { label: 'fastify-cookie-session', setup: 'ours', format: 'default', routes: ['read', 'read-cold', 'write', 'untouched', 'permanent-read', 'duplicate-cookies'] },
+  'ours-flask': { label: 'fastify-cookie-session (flask format)', setup: 'ours', format: 'flask', routes: ['read', 'write', 'untouched', 'permanent-read', 'duplicate-cookies'] },
   'secure-session': { label: '@fastify/secure-session', setup: 'secure-session', routes: ['read', 'write', 'untouched'] },
   session: { label: '@fastify/session (memory store)', setup: 'session', routes: ['read', 'write', 'untouched'] },
   cookie: { label: '@fastify/cookie signed cookie', setup: 'cookie', routes: ['read', 'write', 'untouched'] }
 }
 
-module.exports = { SESSION_DATA, COLD_COOKIE_COUNT, ROUTES, VARIANTS }
+module.exports = { SESSION_DATA, COLD_COOKIE_COUNT, DUPLICATE_COOKIE_COUNT, DUPLICATE_HEADER_BYTES, ROUTES, VARIANTS }

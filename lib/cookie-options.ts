@@ -52,6 +52,11 @@ export class CookieWriter {
     if (!PATH.test(path)) throw optionError(`option "cookie.path" must start with "/" and hold no ";" or control characters, got ${JSON.stringify(path)}`)
     expectType('domain', domain, 'string')
     if (domain !== undefined && !DOMAIN.test(domain)) throw optionError(`option "cookie.domain" is not a valid domain: ${JSON.stringify(domain)}`)
+    // One label is a top-level domain, bar localhost (the one a developer's browser accepts).
+    const bareDomain = domain?.replace(/^\./, '').toLowerCase()
+    if (bareDomain !== undefined && !bareDomain.includes('.') && bareDomain !== 'localhost') {
+      throw optionError(`option "cookie.domain" is the top-level domain ${JSON.stringify(domain)}, for which browsers refuse cookies; use your site's domain ("example.com"), or leave it out for a host-only cookie`)
+    }
     expectType('httpOnly', httpOnly, 'boolean')
     if (secure !== 'auto') expectType('secure', secure, 'boolean')
     expectType('partitioned', partitioned, 'boolean')

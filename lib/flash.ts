@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import { optionError } from './errors.js'
 import { tuple } from './serializer.js'
 import type { Session } from './session.js'
@@ -31,7 +31,20 @@ export const kTakenFlashes = Symbol('fastify-cookie-session.takenFlashes')
 /** The part of a request the methods use; other plugins' types for `request.flash` stay out of the way. */
 interface FlashingRequest {
   [sessionName: string]: unknown
+  log: FastifyBaseLogger
   [kTakenFlashes]: FlashedMessage[] | null
+}
+
+function isFlashList (value: unknown): value is FlashedMessage[] {
+  return Array.isArray(value) && value.every((item) => Array.isArray(item) && item.length === 2 && typeof item[0] === 'string' && typeof item[1] === 'string')
+}
+
+/** The stored messages; a value that is not Flask's list of pairs (another app's, a hand-made cookie's) counts as none. */
+function storedFlashes (request: FlashingRequest, value: unknown): FlashedMessage[] {
+  if (value === undefined) return []
+  if (isFlashList(value)) return value
+  request.log.debug(`fastify-cookie-session: ignored the session's ${FLASHES_KEY}: it is not a list of (category, message) pairs of strings`)
+  return []
 }
 
 /**
@@ -44,14 +57,14 @@ interface FlashingRequest {
 export function flashAttacher (sessionName: string): onRequestHookHandler {
   function flash (this: FlashingRequest, message: string, category = 'message'): void {
     const session = this[sessionName] as Session
-    const flashes = session.get(FLASHES_KEY, []) as FlashedMessage[]
+    const flashes = storedFlashes(this, session.get(FLASHES_KEY))
     // Pairs read from a cookie are plain arrays; marking them again keeps all of them Flask tuples.
     session.set(FLASHES_KEY, [...flashes.map(([category, message]) => tuple(category, message)), tuple(category, message)])
   }
 
   function flashedMessages (this: FlashingRequest, options: FlashedMessagesOptions = {}): string[] | FlashedMessage[] {
     // `pop` marks the session modified only when there was something to take.
-    const taken = this[kTakenFlashes] ??= (this[sessionName] as Session).pop(FLASHES_KEY, []) as FlashedMessage[]
+    const taken = this[kTakenFlashes] ??= storedFlashes(this, (this[sessionName] as Session).pop(FLASHES_KEY))
     const { withCategories = false, categoryFilter = [] } = options
     const chosen = categoryFilter.length === 0 ? [...taken] : taken.filter(([category]) => categoryFilter.includes(category))
     return withCategories ? chosen : chosen.map(([, message]) => message)

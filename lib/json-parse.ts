@@ -1,6 +1,6 @@
 /**
- * A strict JSON reader that keeps integers exact: one that a JS number cannot hold
- * (Python writes any size) comes back as a `bigint`. It is only used when the text has a
+ * A strict JSON reader that keeps integers exact: an integer whose text is not a JS number's
+ * own spelling (Python writes any size) comes back as a `bigint`. It is only used when the text has a
  * digit run long enough to need it; otherwise `JSON.parse` is faster and gives the same result.
  */
 
@@ -102,8 +102,9 @@ class ExactJsonReader {
     const text = match[0]
     const number = Number(text)
     if (match[1] !== undefined || match[2] !== undefined || Number.isSafeInteger(number)) return number
-    const exact = BigInt(text)
-    return BigInt(number) === exact ? number : exact
+    // A JS number is written in its shortest round-trip form, so that text is a number. Any
+    // other integer text (Python's 2**64, or past 1.8e308 where Number gives Infinity) is exact data.
+    return String(number) === text ? number : BigInt(text)
   }
 
   #token (pattern: RegExp): string {

@@ -25,6 +25,8 @@ export interface CookieSessionOptions {
   absoluteLifetimeSeconds?: number
   /** Default `false`. `true` adds Flask's message flashing: `request.flash()` and `request.flashedMessages()`. */
   flash?: boolean
+  /** Default 16384. The largest session JSON, read or written: a small compressed cookie cannot unpack to more, and `set` refuses more. */
+  maxJsonBytes?: number
 }
 
 export interface FormatPreset {
@@ -39,8 +41,13 @@ export interface FormatPreset {
 /** Browsers keep cookies up to about 4096 bytes; Flask's `MAX_COOKIE_SIZE` is 4093. */
 export const MAX_COOKIE_BYTES = 4093
 
-/** Largest JSON a payload may inflate to; a cookie is at most 4 KB, so real sessions stay far below. */
-const MAX_JSON_BYTES = 64 * 1024
+/**
+ * The default of `maxJsonBytes`. A 4 KB cookie of real data rarely inflates past 8 KB; more
+ * comes from data built to compress (a client-shaped body), which is then parsed on every read.
+ */
+const DEFAULT_MAX_JSON_BYTES = 16 * 1024
+/** Bounds of `maxJsonBytes`: below 1 KiB a session could not fill a cookie; 64 KiB was the old hard limit. */
+const MAX_JSON_BYTES_RANGE = { min: 1024, max: 64 * 1024 }
 
 export const FORMATS: Record<'default' | 'flask', FormatPreset> = {
   default: {
@@ -51,7 +58,7 @@ export const FORMATS: Record<'default' | 'flask', FormatPreset> = {
     minimumSecretBytes: 32,
     // Instances that share a secret may disagree on the clock by a little.
     futureToleranceSeconds: 5,
-    serializer: { sortKeys: false, asciiOnly: false, dateStyle: 'iso', compressFromBytes: 256, maxJsonBytes: MAX_JSON_BYTES }
+    serializer: { sortKeys: false, asciiOnly: false, dateStyle: 'iso', compressFromBytes: 256, maxJsonBytes: DEFAULT_MAX_JSON_BYTES }
   },
   flask: {
     digest: 'sha1',
@@ -59,7 +66,7 @@ export const FORMATS: Record<'default' | 'flask', FormatPreset> = {
     salt: () => 'cookie-session',
     minimumSecretBytes: 1,
     futureToleranceSeconds: 0,
-    serializer: { sortKeys: true, asciiOnly: true, dateStyle: 'http', compressFromBytes: 0, maxJsonBytes: MAX_JSON_BYTES }
+    serializer: { sortKeys: true, asciiOnly: true, dateStyle: 'http', compressFromBytes: 0, maxJsonBytes: DEFAULT_MAX_JSON_BYTES }
   }
 }
 
@@ -74,9 +81,12 @@ export interface ResolvedOptions {
   oversizedCookie: 'error' | 'warn'
   absoluteLifetimeSeconds: number | undefined
   flash: boolean
+  maxJsonBytes: number
+  /** Said once at register: the options work, but something about them looks wrong. */
+  warnings: string[]
 }
 
-const OPTION_NAMES = ['secret', 'cookieName', 'sessionName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash']
+const OPTION_NAMES = ['secret', 'cookieName', 'sessionName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash', 'maxJsonBytes']
 
 /** Names other session plugins use, and ours for the same thing. */
 const PEER_OPTION_NAMES: Record<string, string> = {
@@ -109,6 +119,24 @@ function resolveSecrets (secret: unknown, minimumBytes: number): Buffer[] {
 /** A name `request.adminSession` can use: a plain JavaScript identifier. The names Fastify and other plugins already use on the request are refused against the app, in lib/session-registry.ts. */
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 
+/** Random bytes take many values; 32 of them take 8 or more all but never (hex text too), while `'a'.repeat(32)` or a zeroed Buffer take one. */
+const MIN_DISTINCT_SECRET_BYTES = 8
+
+/** A warning for each secret with too little variety to be random: not a proof of weakness, a sign of it. */
+export function secretWarnings (secrets: readonly Buffer[]): string[] {
+  const warnings: string[] = []
+  secrets.forEach((secret, index) => {
+    const distinct = new Set(secret).size
+    if (distinct >= MIN_DISTINCT_SECRET_BYTES) return
+    const label = secrets.length > 1 ? `option "secret[${index}]"` : 'option "secret"'
+    warnings.push(`fastify-cookie-session: ${label} has only ${distinct} different byte values, too few for random bytes; anyone who guesses it can sign any session: ${HOW_TO_MAKE_A_SECRET}`)
+  })
+  return warnings
+}
+
+/** RFC 6265bis: browsers cap a cookie's life at 400 days. */
+const MAX_COOKIE_LIFETIME_SECONDS = 400 * 24 * 3600
+
 function pick<T> (name: string, value: unknown, fallback: T, allowed: readonly unknown[]): T {
   if (value === undefined) return fallback
   if (!allowed.includes(value)) throw optionError(`option "${name}" must be one of ${allowed.map((item) => JSON.stringify(item)).join(', ')}, got ${JSON.stringify(value)}`)
@@ -118,6 +146,9 @@ function pick<T> (name: string, value: unknown, fallback: T, allowed: readonly u
 function expectSeconds (name: string, value: unknown): void {
   if (!Number.isSafeInteger(value) || (value as number) <= 0) {
     throw optionError(`option "${name}" must be a positive whole number of seconds, got ${JSON.stringify(value)}`)
+  }
+  if ((value as number) > MAX_COOKIE_LIFETIME_SECONDS) {
+    throw optionError(`option "${name}" is ${value as number} s, over 400 days (${MAX_COOKIE_LIFETIME_SECONDS} s): browsers keep a cookie at most 400 days (RFC 6265bis), so a longer lifetime would only pretend; use ${MAX_COOKIE_LIFETIME_SECONDS} or less`)
   }
 }
 
@@ -129,7 +160,7 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
   }
   const formatName = pick('format', options.format, 'default' as const, ['default', 'flask'])
   const format = FORMATS[formatName]
-  const { cookieName = 'session', lifetimeSeconds = 2_678_400, absoluteLifetimeSeconds } = options
+  const { cookieName = 'session', lifetimeSeconds = 2_678_400, absoluteLifetimeSeconds, maxJsonBytes = format.serializer.maxJsonBytes } = options
   if (typeof cookieName !== 'string') throw optionError(`option "cookieName" must be a string, got ${typeof cookieName}`)
   const { sessionName = 'session' } = options
   if (typeof sessionName !== 'string' || !IDENTIFIER.test(sessionName)) {
@@ -137,8 +168,12 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
   }
   expectSeconds('lifetimeSeconds', lifetimeSeconds)
   if (absoluteLifetimeSeconds !== undefined) expectSeconds('absoluteLifetimeSeconds', absoluteLifetimeSeconds)
+  if (!Number.isSafeInteger(maxJsonBytes) || maxJsonBytes < MAX_JSON_BYTES_RANGE.min || maxJsonBytes > MAX_JSON_BYTES_RANGE.max) {
+    throw optionError(`option "maxJsonBytes" must be a whole number of bytes from ${MAX_JSON_BYTES_RANGE.min} to ${MAX_JSON_BYTES_RANGE.max}, got ${JSON.stringify(maxJsonBytes)}; the default, ${DEFAULT_MAX_JSON_BYTES}, fits any session a cookie can carry`)
+  }
+  const secrets = resolveSecrets(options.secret, format.minimumSecretBytes)
   return {
-    secrets: resolveSecrets(options.secret, format.minimumSecretBytes),
+    secrets,
     cookieName,
     sessionName,
     lifetimeSeconds,
@@ -147,6 +182,8 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
     format,
     oversizedCookie: pick('oversizedCookie', options.oversizedCookie, 'error' as const, ['error', 'warn']),
     absoluteLifetimeSeconds,
-    flash: pick('flash', options.flash, false, [true, false])
+    flash: pick('flash', options.flash, false, [true, false]),
+    maxJsonBytes,
+    warnings: secretWarnings(secrets)
   }
 }

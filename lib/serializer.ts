@@ -40,7 +40,7 @@ export function tuple<Items extends unknown[]> (...items: Items): Readonly<Items
   return frozen
 }
 
-/** Deeper data than this is refused on read and on write; no real session nests this far. */
+/** Deeper data than this is refused on read and on write, counting the session object and tag objects as the JSON text nests; no real session nests this far. */
 const MAX_DEPTH = 64
 
 const NON_ASCII = /[\u007f-\uffff]/g
@@ -98,6 +98,26 @@ function nestingDepth (json: string): number {
   return deepest
 }
 
+/** The depth inside a value that opens `levels` JSON objects or arrays at `depth`; throws when the reader would refuse it. */
+function enter (key: string, depth: number, levels: number): number {
+  const inner = depth + levels
+  if (inner > MAX_DEPTH) throw unstorableValueError(`session value "${key}" nests deeper than ${MAX_DEPTH} levels`)
+  return inner
+}
+
+/**
+ * A bigint's digits. The reader takes integer text that is a double's shortest form as that
+ * double, so a bigint spelled like one but of another value would come back changed: refused.
+ */
+function writeBigint (value: bigint, key: string): string {
+  const text = value.toString()
+  const asNumber = Number(text)
+  if (String(asNumber) === text && BigInt(asNumber) !== value) {
+    throw unstorableValueError(`session value "${key}" is the bigint ${text}n, which would read back as the number ${BigInt(asNumber)} (its digits are also how JS writes that number); store it as a string`)
+  }
+  return text
+}
+
 function valueAt (mapping: SessionRecord | Record<string, unknown>, name: string): unknown {
   return mapping instanceof Map ? mapping.get(name) : mapping[name]
 }
@@ -126,9 +146,16 @@ export class TaggedJsonSerializer {
     this.#options = options
   }
 
-  /** Throws a `TypeError` that names `key` when `value` cannot be stored. */
+  /**
+   * Throws a `TypeError` that names `key` when `value` cannot be stored, or would not be read
+   * back as it is: the writer refuses all that the reader refuses.
+   */
   assertStorable (key: string, value: unknown): void {
-    this.#write(value, key, new Set(), 0)
+    // Inside the session object: the first level.
+    const bytes = Buffer.byteLength(this.#write(value, key, new Set(), 1))
+    if (bytes > this.#options.maxJsonBytes) {
+      throw unstorableValueError(`session value "${key}" is ${bytes} bytes of JSON, over maxJsonBytes (${this.#options.maxJsonBytes}); store an id, not the record`)
+    }
   }
 
   dumpJson (record: SessionRecord): string {
@@ -163,6 +190,9 @@ export class TaggedJsonSerializer {
 
   encodePayload (json: string): string {
     const bytes = Buffer.from(json)
+    if (bytes.length > this.#options.maxJsonBytes) {
+      throw unstorableValueError(`the session is ${bytes.length} bytes of JSON, over maxJsonBytes (${this.#options.maxJsonBytes}), so it could not be read back; store less in the session (an id, not the record), or raise maxJsonBytes`)
+    }
     if (bytes.length >= this.#options.compressFromBytes) {
       const compressed = deflateSync(bytes)
       // Flask's rule: only when it saves at least two bytes.
@@ -176,6 +206,7 @@ export class TaggedJsonSerializer {
     const base64 = compressed ? segment.slice(1) : segment
     if (base64.length % 4 === 1) return 'payload is not base64url'
     let bytes = Buffer.from(base64, 'base64url')
+    if (bytes.length > this.#options.maxJsonBytes) return `payload is over ${this.#options.maxJsonBytes} bytes`
     if (compressed) {
       try {
         bytes = inflateSync(bytes, { maxOutputLength: this.#options.maxJsonBytes })
@@ -200,34 +231,43 @@ export class TaggedJsonSerializer {
       case 'boolean':
         return value ? 'true' : 'false'
       case 'bigint':
-        return value.toString()
+        return writeBigint(value, key)
       case 'number':
         if (Number.isFinite(value)) return writeNumber(value)
         break
       case 'object':
         if (value === null) return 'null'
-        if (depth > MAX_DEPTH) throw unstorableValueError(`session value "${key}" nests deeper than ${MAX_DEPTH} levels`)
         return this.#writeObject(value, key, seen, depth)
     }
     throw cannotStore(key, value)
   }
 
+  /** `depth` is how many JSON objects and arrays enclose `value`, counted as the reader counts them. */
   #writeObject (value: object, key: string, seen: Set<object>, depth: number): string {
     if (value instanceof Date) {
       if (Number.isNaN(value.getTime())) throw unstorableValueError(`session value "${key}" is an invalid Date`)
+      enter(key, depth, 1)
+      const year = value.getUTCFullYear()
+      // The HTTP date has four year digits, and both readers take a year under 100 as 19xx or 20xx.
+      if (this.#options.dateStyle === 'http' && (year < 100 || year > 9999)) {
+        throw unstorableValueError(`session value "${key}" is a Date in the year ${year}; Flask's date format carries the years 100 to 9999`)
+      }
       return `{"${TAG_DATE}":"${this.#options.dateStyle === 'http' ? value.toUTCString() : value.toISOString()}"}`
     }
     if (value instanceof Uint8Array) {
+      enter(key, depth, 1)
       return `{"${TAG_BYTES}":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"}`
     }
     if (seen.has(value)) throw unstorableValueError(`session value "${key}" contains a cycle`)
     seen.add(value)
     let json: string
     if (Array.isArray(value)) {
+      // A tuple is an array inside a tag object.
+      const inner = enter(key, depth, TUPLES.has(value) ? 2 : 1)
       json = '['
       for (let index = 0; index < value.length; index++) {
         if (index > 0) json += ','
-        json += this.#write(value[index], key, seen, depth + 1)
+        json += this.#write(value[index], key, seen, inner)
       }
       json += ']'
       if (TUPLES.has(value)) json = `{"${TAG_TUPLE}":${json}}`
@@ -247,13 +287,16 @@ export class TaggedJsonSerializer {
   #writeMapping (mapping: SessionRecord | Record<string, unknown>, keys: string[], key: string | undefined, seen: Set<object>, depth: number): string {
     // A lone key that looks like a tag would be read back as that tag, so Flask escapes it.
     if (keys.length === 1 && TAG_KEYS.has(keys[0])) {
-      return `{"${TAG_DICT}":{${this.#string(keys[0] + '__')}:${this.#write(valueAt(mapping, keys[0]), key ?? keys[0], seen, depth + 1)}}}`
+      const valueKey = key ?? keys[0]
+      return `{"${TAG_DICT}":{${this.#string(keys[0] + '__')}:${this.#write(valueAt(mapping, keys[0]), valueKey, seen, enter(valueKey, depth, 2))}}}`
     }
+    // The session object itself (depth 0) is never too deep.
+    const inner = enter(key ?? '', depth, 1)
     if (this.#options.sortKeys) keys.sort(compareCodePoints)
     let json = '{'
     for (const name of keys) {
       if (json.length > 1) json += ','
-      json += this.#string(name) + ':' + this.#write(valueAt(mapping, name), key ?? name, seen, depth + 1)
+      json += this.#string(name) + ':' + this.#write(valueAt(mapping, name), key ?? name, seen, inner)
     }
     return json + '}'
   }

@@ -7,11 +7,13 @@ import { Session } from './session.js'
 import { Signer } from './signer.js'
 import { nowSeconds, TimestampSigner } from './timestamp-signer.js'
 
-/** Recent verifications remembered per registration; at most this many cookies of at most 4 KB each. */
-const VERIFIED_CACHE_SIZE = 1000
+/** Memory for recent verifications, per registration (see `verifiedEntryBytes`): about 2,700 typical sessions, or 30 to 60 of the largest (a 4 KB cookie holding 16 KiB of JSON). */
+export const VERIFIED_CACHE_BYTES = 2 * 1024 * 1024
 /** A cookie longer than any browser keeps is refused before it is decoded. */
 const MAX_INCOMING_COOKIE_LENGTH = 4096
 const VARY_HAS_COOKIE = /(?:^|,)\s*(?:cookie|\*)\s*(?:,|$)/i
+/** A response a shared cache may store and hand to other users. */
+const SHARED_CACHE_DIRECTIVE = /(?:^|,)\s*(?:public|s-maxage\s*=)/i
 
 /** Where the session's headers go: Fastify's reply, or the raw response of a hijacked one. */
 export interface HeaderTarget {
@@ -29,26 +31,55 @@ function varyByCookie (target: HeaderTarget): void {
   }
 }
 
-/** Every value of the cookie `name` in a Cookie header, in order. Only called when the name occurs more than once. */
-function sameNameCookieValues (header: string, name: string): string[] {
-  const values: string[] = []
-  for (const pair of header.split(';')) {
-    const equals = pair.indexOf('=')
-    if (equals > 0 && pair.slice(0, equals).trim() === name) values.push(pair.slice(equals + 1).trim())
+/**
+ * How many distinct values of our cookie are tried. A browser sends a few at most (ours, a
+ * parent domain's, another path's); each try may cost an HMAC per secret, so a header with
+ * hundreds of copies would otherwise buy hundreds of HMACs for one request.
+ */
+const MAX_SAME_NAME_COOKIES = 3
+
+/** True when `name=` at `at` in a Cookie header starts a cookie: only spaces between it and the previous `;`. */
+function startsCookie (header: string, at: number): boolean {
+  for (let index = at - 1; index >= 0; index--) {
+    const char = header[index]
+    if (char === ';') return true
+    if (char !== ' ' && char !== '\t') return false
   }
-  return values
+  return true
+}
+
+/**
+ * The first distinct values of our cookie in a Cookie header, in order, and how many cookies
+ * of that name came after them. Only called when `nameEquals` occurs more than once; it scans for it
+ * rather than splitting the header, as a hostile header holds hundreds of cookies.
+ */
+function sameNameCookieValues (header: string, nameEquals: string): { values: string[], ignoredCount: number } {
+  const values: string[] = []
+  let ignoredCount = 0
+  for (let at = header.indexOf(nameEquals); at !== -1; at = header.indexOf(nameEquals, at + nameEquals.length)) {
+    if (!startsCookie(header, at)) continue
+    // Once the tries are chosen, the rest are only counted: no copy of them is made.
+    if (values.length === MAX_SAME_NAME_COOKIES) {
+      ignoredCount++
+      continue
+    }
+    const end = header.indexOf(';', at)
+    const value = header.slice(at + nameEquals.length, end === -1 ? header.length : end).trim()
+    if (!values.includes(value)) values.push(value)
+  }
+  return { values, ignoredCount }
 }
 
 /** The codec the plugin uses for these options; the benchmark measures it on its own. */
-export function createSessionCodec (options: ResolvedOptions, verifiedCacheSize: number): SessionCodec {
+export function createSessionCodec (options: ResolvedOptions, verifiedCacheBytes: number): SessionCodec {
   const { digest, keyDerivation, salt } = options.format
   const signer = new Signer({ secrets: options.secrets, salt: salt(options.cookieName), digest, keyDerivation })
   return new SessionCodec({
     timestampSigner: new TimestampSigner({ signer, maxLength: MAX_INCOMING_COOKIE_LENGTH }),
-    serializer: new TaggedJsonSerializer(options.format.serializer),
+    serializer: new TaggedJsonSerializer({ ...options.format.serializer, maxJsonBytes: options.maxJsonBytes }),
     lifetimeSeconds: options.lifetimeSeconds,
     futureToleranceSeconds: options.format.futureToleranceSeconds,
-    verifiedCacheSize,
+    verifiedCacheBytes,
     absoluteLifetimeSeconds: options.absoluteLifetimeSeconds
   })
 }
@@ -62,18 +93,20 @@ export class CookieSessionInterface {
   readonly #codec: SessionCodec
   readonly #cookieNameEquals: string
   #warnedInsecureTransport = false
+  #warnedSharedCacheable = false
 
   constructor (options: ResolvedOptions) {
     this.#options = options
     this.#cookieNameEquals = options.cookieName + '='
-    this.#codec = createSessionCodec(options, VERIFIED_CACHE_SIZE)
+    this.#codec = createSessionCodec(options, VERIFIED_CACHE_BYTES)
   }
 
   /** `parsedValue` is what @fastify/cookie found: the first cookie of our name. */
   openSession (parsedValue: string | undefined, cookieHeader: string | undefined): Session {
     if (parsedValue !== undefined && cookieHeader !== undefined &&
       cookieHeader.indexOf(this.#cookieNameEquals) !== cookieHeader.lastIndexOf(this.#cookieNameEquals)) {
-      return new Session(this.#codec, sameNameCookieValues(cookieHeader, this.#options.cookieName))
+      const { values, ignoredCount } = sameNameCookieValues(cookieHeader, this.#cookieNameEquals)
+      return new Session(this.#codec, values, ignoredCount)
     }
     return new Session(this.#codec, parsedValue)
   }
@@ -88,6 +121,10 @@ export class CookieSessionInterface {
     session.markSaved(request)
     session.open()
     if (session.refusal !== undefined) request.log.debug({ reason: session.refusal }, 'fastify-cookie-session: ignored the session cookie')
+    const { ignoredCookieCount } = session
+    if (ignoredCookieCount > 0) {
+      request.log.debug(`fastify-cookie-session: ignored ${ignoredCookieCount} more cookies named "${this.#options.cookieName}" (only the first ${MAX_SAME_NAME_COOKIES} distinct values are tried)`)
+    }
     let changed: boolean
     try {
       changed = session.hasChanges
@@ -96,12 +133,19 @@ export class CookieSessionInterface {
     }
     if (session.accessed) varyByCookie(target)
     const secure = this.#isSecure(request)
+    const cacheControl = target.getHeader('cache-control')
+    // A cookie that only refreshes, re-signs or deletes a bad one can wait for a private response; a change cannot.
+    const sharedCacheable = cacheControl !== undefined && SHARED_CACHE_DIRECTIVE.test(String(cacheControl))
+    if (changed && sharedCacheable) this.#warnSharedCacheable(request, String(cacheControl))
     if (session.isEmpty) {
-      if (changed || session.refusal !== undefined) this.#setCookie(request, target, this.#options.cookie.deletionHeader(secure), secure)
+      // An ignored copy may be a good cookie: only delete when every copy was looked at.
+      const deleteBadCookie = session.refusal !== undefined && ignoredCookieCount === 0 && !sharedCacheable
+      if (changed || deleteBadCookie) this.#setCookie(request, target, this.#options.cookie.deletionHeader(secure), secure)
       return undefined
     }
     const permanent = session.isPermanent
-    if (!changed && !(permanent && this.#options.refreshEachRequest) && !session.signedWithFallbackSecret) return undefined
+    const refresh = !sharedCacheable && ((permanent && this.#options.refreshEachRequest) || session.signedWithFallbackSecret)
+    if (!changed && !refresh) return undefined
     const now = nowSeconds()
     let header: string
     try {
@@ -150,6 +194,12 @@ export class CookieSessionInterface {
   #isSecure (request: FastifyRequest): boolean {
     const { secure } = this.#options.cookie
     return secure === 'auto' ? request.protocol === 'https' : secure
+  }
+
+  #warnSharedCacheable (request: FastifyRequest, cacheControl: string): void {
+    if (this.#warnedSharedCacheable) return
+    this.#warnedSharedCacheable = true
+    request.log.warn({ route: request.routeOptions.url }, `fastify-cookie-session: the session changed on ${request.method} ${request.routeOptions.url}, whose response is marked for shared caches (Cache-Control: ${cacheControl}); the cookie was sent so nothing is lost, but a shared cache may store it and hand it to other users: mark that response private, or change the session on another route`)
   }
 
   #setCookie (request: FastifyRequest, target: HeaderTarget, header: string, secure: boolean): void {

@@ -32,10 +32,14 @@ export class Session<Data extends object = Record<string, unknown>> {
   #everChanged = false
   #warnedLateChange = false
 
+  /** Copies of our cookie past the ones tried, for the debug log. */
+  readonly #ignoredCookieCount: number
+
   /** @internal */
-  constructor (codec: SessionCodec, cookieValue: string | readonly string[] | undefined) {
+  constructor (codec: SessionCodec, cookieValue: string | readonly string[] | undefined, ignoredCookieCount = 0) {
     this.#codec = codec
     this.#cookieValue = cookieValue
+    this.#ignoredCookieCount = ignoredCookieCount
   }
 
   /** The value under `key`, or `fallback` (default `undefined`) when there is none. */
@@ -193,6 +197,11 @@ export class Session<Data extends object = Record<string, unknown>> {
   /** @internal Why the incoming cookie was refused, if it was. */
   get refusal (): string | undefined {
     return this.#refusal
+  }
+
+  /** @internal How many cookies of our name were not tried. */
+  get ignoredCookieCount (): number {
+    return this.#ignoredCookieCount
   }
 
   /** @internal True when a fallback secret signed the incoming cookie. */

@@ -162,3 +162,22 @@ t.test('flash: true and @fastify/flash (or @fastify/passport, which registers it
   await handMade.register(cookieSession, { secret: SECRET, flash: true })
   await t.rejects(async () => { await handMade.ready() }, conflict, 'any request.flash declared before fails too')
 })
+
+t.test('a _flashes value that is not a list of (category, message) pairs means no messages: a debug line, no 500', async (t) => {
+  const { app, logs } = await buildApp(t, { flash: true }, (app) => {
+    app.get('/messages', async (request) => flashing(request).flashedMessages({ withCategories: true }))
+    app.get('/flash', async (request) => { flashing(request).flash('fresh'); return 'ok' })
+  })
+  for (const flashes of ['oops', null, { 0: ['message', 'x'] }, ['just a message'], [['message']], [['message', 1]], [['a', 'b', 'c']]]) {
+    const cookie = app.signSessionCookie({ _flashes: flashes, user: 'ann' })
+    logs.length = 0
+    const read = await app.inject({ url: '/messages', headers: { cookie } })
+    t.equal(read.statusCode, 200, JSON.stringify(flashes))
+    t.same(read.json(), [], `${JSON.stringify(flashes)}: no messages`)
+    t.same(app.readSessionCookie(read), { user: 'ann' }, 'the bad value is taken out, the rest stays')
+    t.match(logs, [{ level: 20, msg: 'fastify-cookie-session: ignored the session\'s _flashes: it is not a list of (category, message) pairs of strings' }])
+    const flashed = await app.inject({ url: '/flash', headers: { cookie } })
+    t.equal(flashed.statusCode, 200)
+    t.same(app.readSessionCookie(flashed), { _flashes: [['message', 'fresh']], user: 'ann' }, 'flash() starts a new list')
+  }
+})

@@ -20,7 +20,7 @@ function codecFor (format: 'default' | 'flask', secret = SECRET, salt = SALT) {
     serializer: new TaggedJsonSerializer(preset.serializer),
     lifetimeSeconds: 3600,
     futureToleranceSeconds: preset.futureToleranceSeconds,
-    verifiedCacheSize: 16,
+    verifiedCacheBytes: 64 * 1024,
     absoluteLifetimeSeconds: undefined
   })
 }
@@ -110,7 +110,7 @@ t.test('validly signed hostile payloads give a clear refusal or plain data, neve
   t.same(opensTo(signRaw(b64('{"a":"[[[[{{{{\\"' + '['.repeat(100) + '"}'))), { a: '[[[[{{{{"' + '['.repeat(100) }, 'brackets inside strings do not count')
   const bomb = signRaw('.' + b64(deflateSync(Buffer.alloc(2_000_000, 32))))
   t.ok(bomb.length < 4096, 'the bomb fits in a cookie')
-  t.match(opensTo(bomb), /does not decompress to at most 65536 bytes/, 'a 2 MB zip bomb in a cookie stops at 64 KiB')
+  t.match(opensTo(bomb), /does not decompress to at most 16384 bytes/, 'a 2 MB zip bomb in a cookie stops at maxJsonBytes (16 KiB)')
   t.match(opensTo('a'.repeat(1_000_000)), /over the 4096 limit/, 'a huge cookie is refused before any decoding')
 })
 

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import fastifyCookie from '@fastify/cookie'
 import Fastify from 'fastify'
 import t from 'tap'
 import cookieSession, { fastifyCookieSession } from '../index.js'
+import { secretWarnings } from '../lib/options.js'
 import { SECRET } from './helpers.js'
 
 async function registerWith (options: unknown): Promise<unknown> {
@@ -95,5 +97,66 @@ t.test('works when the app registered @fastify/cookie itself, even with its pars
     t.equal((await app.inject({ url: '/whoami', cookies: { [cookie.name]: cookie.value } })).body, 'ann', `hook: ${hook}`)
     t.equal((await app.inject('/anonymous')).body, 'nobody', `hook: ${hook}, no cookie header`)
     await app.close()
+  }
+})
+
+t.test('maxJsonBytes is a whole number of bytes from 1024 to 65536', async (t) => {
+  for (const maxJsonBytes of [1024, 65536]) t.equal(await registerWith({ secret: SECRET, maxJsonBytes }), undefined)
+  for (const maxJsonBytes of [1023, 65537, 2048.5, '16384']) {
+    t.match(await registerWith({ secret: SECRET, maxJsonBytes }), { code: 'FST_COOKIE_SESSION_INVALID_OPTION', message: /option "maxJsonBytes" must be a whole number of bytes from 1024 to 65536, got .*; the default, 16384/ })
+  }
+})
+
+t.test('a lifetime over 400 days fails register with the reason (RFC 6265bis caps a cookie\'s life at 400 days)', async (t) => {
+  for (const name of ['lifetimeSeconds', 'absoluteLifetimeSeconds']) {
+    t.equal(await registerWith({ secret: SECRET, [name]: 34_560_000 }), undefined, `${name}: 400 days`)
+    for (const seconds of [34_560_001, 1e13]) {
+      t.match(await registerWith({ secret: SECRET, [name]: seconds }), {
+        code: 'FST_COOKIE_SESSION_INVALID_OPTION',
+        message: new RegExp(`option "${name}" is ${seconds} s, over 400 days \\(34560000 s\\): browsers keep a cookie at most 400 days \\(RFC 6265bis\\)`)
+      })
+    }
+  }
+})
+
+async function registerLogging (secret: unknown, format?: string): Promise<Array<{ level: number, msg: string }>> {
+  const logs: Array<{ level: number, msg: string }> = []
+  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { logs.push(JSON.parse(line)) } } } })
+  await app.register(cookieSession, { secret, format } as never)
+  await app.ready()
+  await app.close()
+  return logs
+}
+
+t.test('a secret with too little variety to be random logs a warning at register, with how to make a good one', async (t) => {
+  for (const secret of ['a'.repeat(32), Buffer.alloc(32), 'abcabcabcabcabcabcabcabcabcabcab', [SECRET, Buffer.alloc(40, 1)]]) {
+    const logs = await registerLogging(secret)
+    t.equal(logs.length, 1, String(secret))
+    t.match(logs[0], { level: 40, msg: /fastify-cookie-session: option "secret(\[1\])?" has only \d different byte values, too few for random bytes; anyone who guesses it can sign any session: make one with: node -e/ })
+  }
+  t.match(await registerLogging('dev', 'flask'), [{ level: 40, msg: /option "secret" has only 3 different byte values/ }], 'Flask mode too')
+})
+
+t.test('random secrets never get that warning', async (t) => {
+  let warned = 0
+  for (let index = 0; index < 3000; index++) {
+    const bytes = randomBytes(24 + (index % 9))
+    for (const secret of [bytes, bytes.toString('base64url'), bytes.toString('hex')]) {
+      if (secretWarnings([Buffer.from(secret)]).length > 0) warned++
+    }
+  }
+  t.equal(warned, 0)
+  t.same(await registerLogging(randomBytes(32).toString('base64url')), [])
+})
+
+t.test('a cookie domain that is a bare top-level domain fails register; localhost is fine', async (t) => {
+  for (const domain of ['com', '.com', 'internal']) {
+    t.match(await registerWith({ secret: SECRET, cookie: { domain } }), {
+      code: 'FST_COOKIE_SESSION_INVALID_OPTION',
+      message: /option "cookie.domain" is the top-level domain ".*", for which browsers refuse cookies; use your site's domain \("example.com"\), or leave it out for a host-only cookie/
+    }, domain)
+  }
+  for (const domain of ['localhost', '.localhost', 'example.com', '.example.com', '127.0.0.1']) {
+    t.equal(await registerWith({ secret: SECRET, cookie: { domain } }), undefined, domain)
   }
 })

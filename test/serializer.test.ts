@@ -1,5 +1,5 @@
 import t from 'tap'
-import { SessionCodec } from '../lib/codec.js'
+import { SessionCodec, type VerifiedCookie, verifiedEntryBytes } from '../lib/codec.js'
 import { parseJson } from '../lib/json-parse.js'
 import { FORMATS } from '../lib/options.js'
 import { TaggedJsonSerializer } from '../lib/serializer.js'
@@ -59,21 +59,23 @@ t.test('compression is used only when it saves at least two bytes', async (t) =>
   t.same(flask.decodePayload(flask.encodePayload('{"k":"ababababababab"}')), { json: '{"k":"ababababababab"}' })
 })
 
-function codecWith (lifetimeSeconds: number, verifiedCacheSize: number) {
+function codecWith (lifetimeSeconds: number, verifiedCacheBytes: number) {
   const signer = new Signer({ secrets: [Buffer.alloc(32, 7)], salt: 'salt', digest: 'sha256', keyDerivation: 'hmac' })
-  return new SessionCodec({ timestampSigner: new TimestampSigner({ signer, maxLength: 4096 }), serializer: plain, lifetimeSeconds, futureToleranceSeconds: 0, verifiedCacheSize, absoluteLifetimeSeconds: undefined })
+  return new SessionCodec({ timestampSigner: new TimestampSigner({ signer, maxLength: 4096 }), serializer: plain, lifetimeSeconds, futureToleranceSeconds: 0, verifiedCacheBytes, absoluteLifetimeSeconds: undefined })
 }
 
 t.test('the codec refuses an expired cookie on its first verification too', async (t) => {
-  const codec = codecWith(60, 10)
+  const codec = codecWith(60, 64 * 1024)
   const cookie = codec.seal(record({ a: 1 }), 1000)
   t.equal(codec.open(cookie, 1061), 'signature expired: 61 s old, lifetime 60 s')
   t.match(codec.open(cookie, 1060), { keyIndex: 0, timestampSeconds: 1000, permanent: false })
 })
 
 t.test('the verification cache stays bounded, oldest out first, and a hit gives the same answer', async (t) => {
-  const codec = codecWith(60, 2)
-  const cookies = [1, 2, 3].map((n) => codec.seal(record({ n, _permanent: n === 3 }), 1000))
+  const sizer = codecWith(60, 0)
+  const cookies = [1, 2, 3].map((n) => sizer.seal(record({ n, _permanent: n === 3 }), 1000))
+  // Room for the last two entries only.
+  const codec = codecWith(60, cookies.slice(1).reduce((bytes, cookie) => bytes + verifiedEntryBytes(cookie, sizer.open(cookie, 1000) as VerifiedCookie), 0))
   const first = cookies.map((cookie) => codec.open(cookie, 1000))
   t.ok(first.every((opened) => typeof opened === 'object' && opened.record !== undefined), 'a miss comes with parsed data')
   const hit = codec.open(cookies[2], 1001)
@@ -84,7 +86,7 @@ t.test('the verification cache stays bounded, oldest out first, and a hit gives 
 })
 
 t.test('a cache hit hands out its own copy of the data, flat or nested', async (t) => {
-  const codec = codecWith(60, 10)
+  const codec = codecWith(60, 64 * 1024)
   for (const data of [{ user: 'ann', n: 1, ok: true, none: null }, { user: 'ann', tags: ['a'] }]) {
     const cookie = codec.seal(record(data), 1000)
     codec.open(cookie, 1000)

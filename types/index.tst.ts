@@ -32,6 +32,7 @@ test('the plugin registers with its options', () => {
     refreshEachRequest: false,
     format: 'flask',
     oversizedCookie: 'warn',
+    maxJsonBytes: 8192,
     cookie: { path: '/', domain: 'example.com', httpOnly: true, secure: 'auto', sameSite: 'strict', partitioned: false }
   })).type.not.toRaiseError()
   expect(fastifyCookieSession).type.toBe(cookieSession)
@@ -42,6 +43,7 @@ test('bad options do not compile', () => {
   expect(app.register(cookieSession, {})).type.toRaiseError()
   expect(app.register(cookieSession, { secret: 1 })).type.toRaiseError()
   expect(app.register(cookieSession, { secret: 'x', format: 'json' })).type.toRaiseError()
+  expect(app.register(cookieSession, { secret: 'x', maxJsonBytes: '16384' })).type.toRaiseError()
   expect(app.register(cookieSession, { secret: 'x', cookie: { sameSite: 'lenient' } })).type.toRaiseError()
   expect(app.register(cookieSession, { secret: 'x', maxAge: 60 })).type.toRaiseError()
 })
