@@ -6,7 +6,7 @@
 
 const Fastify = require('fastify')
 const { resolveOptions } = require('../dist/lib/options.js')
-const { createSessionCodec } = require('../dist/lib/session-interface.js')
+const { createSessionCodec } = require('../dist/lib/formats.js')
 const { VARIANTS, SESSION_DATA } = require('./variants.js')
 
 const SECRET = 'bench-secret-0123456789-0123456789-0123456789'

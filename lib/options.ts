@@ -1,7 +1,6 @@
 import { CookieWriter, type CookieOptions } from './cookie-options.js'
 import { ERROR_CODES, optionError } from './errors.js'
-import type { SerializerOptions } from './serializer.js'
-import type { Digest, KeyDerivation } from './signer.js'
+import { FORMATS, type FormatName, type FormatPreset } from './formats.js'
 
 export type Secret = string | Buffer
 
@@ -16,7 +15,7 @@ export interface CookieSessionOptions {
   refreshEachRequest?: boolean
   cookie?: CookieOptions
   /** `'default'`: HMAC-SHA256 bound to the cookie name. `'flask'`: the bytes Flask reads and writes. */
-  format?: 'default' | 'flask'
+  format?: FormatName
   /** A cookie over 4093 bytes: `'error'` (default) fails the response; `'warn'` logs and sends it anyway. */
   oversizedCookie?: 'error' | 'warn'
   /** Off by default. A session ends this long after it began, however often it is refreshed (OWASP's absolute timeout). */
@@ -25,41 +24,8 @@ export interface CookieSessionOptions {
   flash?: boolean
 }
 
-export interface FormatPreset {
-  digest: Digest
-  keyDerivation: KeyDerivation
-  salt: (cookieName: string) => string
-  minimumSecretBytes: number
-  futureToleranceSeconds: number
-  serializer: SerializerOptions
-}
-
 /** Browsers keep cookies up to about 4096 bytes; Flask's `MAX_COOKIE_SIZE` is 4093. */
 export const MAX_COOKIE_BYTES = 4093
-
-/** Largest JSON a payload may inflate to; a cookie is at most 4 KB, so real sessions stay far below. */
-const MAX_JSON_BYTES = 64 * 1024
-
-export const FORMATS: Record<'default' | 'flask', FormatPreset> = {
-  default: {
-    digest: 'sha256',
-    keyDerivation: 'hmac',
-    // The cookie name is in the salt, so a value cannot be replayed under another cookie name.
-    salt: (cookieName) => `fastify-cookie-session.v1.${cookieName}`,
-    minimumSecretBytes: 32,
-    // Instances that share a secret may disagree on the clock by a little.
-    futureToleranceSeconds: 5,
-    serializer: { sortKeys: false, asciiOnly: false, dateStyle: 'iso', compressFromBytes: 256, maxJsonBytes: MAX_JSON_BYTES }
-  },
-  flask: {
-    digest: 'sha1',
-    keyDerivation: 'hmac',
-    salt: () => 'cookie-session',
-    minimumSecretBytes: 1,
-    futureToleranceSeconds: 0,
-    serializer: { sortKeys: true, asciiOnly: true, dateStyle: 'http', compressFromBytes: 0, maxJsonBytes: MAX_JSON_BYTES }
-  }
-}
 
 export interface ResolvedOptions {
   secrets: Buffer[]
@@ -121,7 +87,7 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
     const hint = PEER_OPTION_NAMES[name] === undefined ? `known options: ${OPTION_NAMES.join(', ')}` : `did you mean "${PEER_OPTION_NAMES[name]}"?`
     throw optionError(`unknown option "${name}"; ${hint}`)
   }
-  const formatName = pick('format', options.format, 'default' as const, ['default', 'flask'])
+  const formatName = pick<FormatName>('format', options.format, 'default', Object.keys(FORMATS))
   const format = FORMATS[formatName]
   const { cookieName = 'session', lifetimeSeconds = 2_678_400, absoluteLifetimeSeconds } = options
   if (typeof cookieName !== 'string') throw optionError(`option "cookieName" must be a string, got ${typeof cookieName}`)

@@ -1,16 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { ISSUED_AT_KEY, SessionCodec } from './codec.js'
+import { ISSUED_AT_KEY, type SessionCodec } from './codec.js'
 import { cookieTooLargeError, headersSentError, type CookieSessionError } from './errors.js'
+import { createSessionCodec } from './formats.js'
 import { MAX_COOKIE_BYTES, type ResolvedOptions } from './options.js'
-import { TaggedJsonSerializer } from './serializer.js'
 import { Session } from './session.js'
-import { Signer } from './signer.js'
-import { nowSeconds, TimestampSigner } from './timestamp-signer.js'
+import { nowSeconds } from './timestamp-signer.js'
 
 /** Recent verifications remembered per registration; at most this many cookies of at most 4 KB each. */
 const VERIFIED_CACHE_SIZE = 1000
-/** A cookie longer than any browser keeps is refused before it is decoded. */
-const MAX_INCOMING_COOKIE_LENGTH = 4096
 const VARY_HAS_COOKIE = /(?:^|,)\s*(?:cookie|\*)\s*(?:,|$)/i
 
 /** Where the session's headers go: Fastify's reply, or the raw response of a hijacked one. */
@@ -37,20 +34,6 @@ function sameNameCookieValues (header: string, name: string): string[] {
     if (equals > 0 && pair.slice(0, equals).trim() === name) values.push(pair.slice(equals + 1).trim())
   }
   return values
-}
-
-/** The codec the plugin uses for these options; the benchmark measures it on its own. */
-export function createSessionCodec (options: ResolvedOptions, verifiedCacheSize: number): SessionCodec {
-  const { digest, keyDerivation, salt } = options.format
-  const signer = new Signer({ secrets: options.secrets, salt: salt(options.cookieName), digest, keyDerivation })
-  return new SessionCodec({
-    timestampSigner: new TimestampSigner({ signer, maxLength: MAX_INCOMING_COOKIE_LENGTH }),
-    serializer: new TaggedJsonSerializer(options.format.serializer),
-    lifetimeSeconds: options.lifetimeSeconds,
-    futureToleranceSeconds: options.format.futureToleranceSeconds,
-    verifiedCacheSize,
-    absoluteLifetimeSeconds: options.absoluteLifetimeSeconds
-  })
 }
 
 /**

@@ -4,7 +4,7 @@ import Fastify, { type FastifyRequest } from 'fastify'
 import t from 'tap'
 import cookieSession, { type FlashRequest } from '../index.js'
 import { ERROR_CODES } from '../lib/errors.js'
-import { FORMATS } from '../lib/options.js'
+import { FORMATS } from '../lib/formats.js'
 import { TaggedJsonSerializer, tuple } from '../lib/serializer.js'
 import { buildApp, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
 

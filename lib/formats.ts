@@ -1,0 +1,65 @@
+import { SessionCodec } from './codec.js'
+import type { ResolvedOptions } from './options.js'
+import type { Sealer } from './sealer.js'
+import { type SerializerOptions, TaggedJsonSerializer } from './serializer.js'
+import { Signer } from './signer.js'
+import { TimestampSigner } from './timestamp-signer.js'
+
+export type FormatName = 'default' | 'flask'
+
+/** A cookie format: how data becomes a cookie value and which secrets it accepts. */
+export interface FormatPreset {
+  minimumSecretBytes: number
+  /** Instances that share a secret may disagree on the clock by this much. */
+  futureToleranceSeconds: number
+  serializer: SerializerOptions
+  /** `'base64url'`: the serializer's base64url text, zlib-compressed when that pays. */
+  payloadEncoding: 'base64url'
+  /** The sealer for `secrets` (the first seals, every one opens) and this cookie name; values longer than `maxLength` are refused unread. */
+  createSealer (secrets: readonly Buffer[], cookieName: string, maxLength: number): Sealer
+}
+
+/** Largest JSON a payload may inflate to; a cookie is at most 4 KB, so real sessions stay far below. */
+const MAX_JSON_BYTES = 64 * 1024
+
+/** A cookie longer than any browser keeps is refused before it is decoded. */
+const MAX_INCOMING_COOKIE_LENGTH = 4096
+
+export const FORMATS: Record<FormatName, FormatPreset> = {
+  default: {
+    minimumSecretBytes: 32,
+    futureToleranceSeconds: 5,
+    serializer: { sortKeys: false, asciiOnly: false, dateStyle: 'iso', compressFromBytes: 256, maxJsonBytes: MAX_JSON_BYTES },
+    payloadEncoding: 'base64url',
+    createSealer (secrets, cookieName, maxLength) {
+      // The cookie name is in the salt, so a value cannot be replayed under another cookie name.
+      const signer = new Signer({ secrets, salt: `fastify-cookie-session.v1.${cookieName}`, digest: 'sha256', keyDerivation: 'hmac' })
+      return new TimestampSigner({ signer, maxLength })
+    }
+  },
+  flask: {
+    minimumSecretBytes: 1,
+    futureToleranceSeconds: 0,
+    serializer: { sortKeys: true, asciiOnly: true, dateStyle: 'http', compressFromBytes: 0, maxJsonBytes: MAX_JSON_BYTES },
+    payloadEncoding: 'base64url',
+    createSealer (secrets, _cookieName, maxLength) {
+      const signer = new Signer({ secrets, salt: 'cookie-session', digest: 'sha1', keyDerivation: 'hmac' })
+      return new TimestampSigner({ signer, maxLength })
+    }
+  }
+}
+
+/** The codec the plugin uses for these options; the benchmark measures it on its own. */
+export function createSessionCodec (options: ResolvedOptions, verifiedCacheSize: number): SessionCodec {
+  const { format } = options
+  const serializer = new TaggedJsonSerializer(format.serializer)
+  return new SessionCodec({
+    sealer: format.createSealer(options.secrets, options.cookieName, MAX_INCOMING_COOKIE_LENGTH),
+    payloadEncoding: serializer,
+    serializer,
+    lifetimeSeconds: options.lifetimeSeconds,
+    futureToleranceSeconds: format.futureToleranceSeconds,
+    verifiedCacheSize,
+    absoluteLifetimeSeconds: options.absoluteLifetimeSeconds
+  })
+}
