@@ -1,11 +1,12 @@
-import { SessionCodec } from './codec.js'
+import { type PayloadEncoding, SessionCodec } from './codec.js'
+import { EncryptedSealer } from './encrypted-sealer.js'
 import type { ResolvedOptions } from './options.js'
 import type { Sealer } from './sealer.js'
 import { type SerializerOptions, TaggedJsonSerializer } from './serializer.js'
 import { Signer } from './signer.js'
 import { TimestampSigner } from './timestamp-signer.js'
 
-export type FormatName = 'default' | 'flask'
+export type FormatName = 'default' | 'flask' | 'encrypted'
 
 /** A cookie format: how data becomes a cookie value and which secrets it accepts. */
 export interface FormatPreset {
@@ -13,8 +14,11 @@ export interface FormatPreset {
   /** Instances that share a secret may disagree on the clock by this much. */
   futureToleranceSeconds: number
   serializer: SerializerOptions
-  /** `'base64url'`: the serializer's base64url text, zlib-compressed when that pays. */
-  payloadEncoding: 'base64url'
+  /**
+   * `'base64url'`: the serializer's base64url text, zlib-compressed when that pays.
+   * `'json'`: the JSON text as it is, for a sealer that encodes its own output; never compressed.
+   */
+  payloadEncoding: 'base64url' | 'json'
   /** The sealer for `secrets` (the first seals, every one opens) and this cookie name; values longer than `maxLength` are refused unread. */
   createSealer (secrets: readonly Buffer[], cookieName: string, maxLength: number): Sealer
 }
@@ -25,11 +29,19 @@ const MAX_JSON_BYTES = 64 * 1024
 /** A cookie longer than any browser keeps is refused before it is decoded. */
 const MAX_INCOMING_COOKIE_LENGTH = 4096
 
+const OUR_SERIALIZER: SerializerOptions = { sortKeys: false, asciiOnly: false, dateStyle: 'iso', compressFromBytes: 256, maxJsonBytes: MAX_JSON_BYTES }
+
+/** The payload of a sealer that takes the JSON text itself. */
+const JSON_TEXT: PayloadEncoding = {
+  encodePayload: (json) => json,
+  decodePayload: (json) => ({ json })
+}
+
 export const FORMATS: Record<FormatName, FormatPreset> = {
   default: {
     minimumSecretBytes: 32,
     futureToleranceSeconds: 5,
-    serializer: { sortKeys: false, asciiOnly: false, dateStyle: 'iso', compressFromBytes: 256, maxJsonBytes: MAX_JSON_BYTES },
+    serializer: OUR_SERIALIZER,
     payloadEncoding: 'base64url',
     createSealer (secrets, cookieName, maxLength) {
       // The cookie name is in the salt, so a value cannot be replayed under another cookie name.
@@ -46,6 +58,16 @@ export const FORMATS: Record<FormatName, FormatPreset> = {
       const signer = new Signer({ secrets, salt: 'cookie-session', digest: 'sha1', keyDerivation: 'hmac' })
       return new TimestampSigner({ signer, maxLength })
     }
+  },
+  encrypted: {
+    minimumSecretBytes: 32,
+    futureToleranceSeconds: 5,
+    serializer: OUR_SERIALIZER,
+    // Not compressed: the length of a compressed cookie leaks its content when a value an attacker chooses sits next to a secret one (CRIME).
+    payloadEncoding: 'json',
+    createSealer (secrets, cookieName, maxLength) {
+      return new EncryptedSealer({ secrets, cookieName, maxLength })
+    }
   }
 }
 
@@ -55,7 +77,7 @@ export function createSessionCodec (options: ResolvedOptions, verifiedCacheSize:
   const serializer = new TaggedJsonSerializer(format.serializer)
   return new SessionCodec({
     sealer: format.createSealer(options.secrets, options.cookieName, MAX_INCOMING_COOKIE_LENGTH),
-    payloadEncoding: serializer,
+    payloadEncoding: format.payloadEncoding === 'json' ? JSON_TEXT : serializer,
     serializer,
     lifetimeSeconds: options.lifetimeSeconds,
     futureToleranceSeconds: format.futureToleranceSeconds,

@@ -14,7 +14,7 @@ export interface CookieSessionOptions {
   /** Default `true` (Flask's `SESSION_REFRESH_EACH_REQUEST`): permanent sessions get a fresh cookie on every response. */
   refreshEachRequest?: boolean
   cookie?: CookieOptions
-  /** `'default'`: HMAC-SHA256 bound to the cookie name. `'flask'`: the bytes Flask reads and writes. */
+  /** `'default'`: HMAC-SHA256 bound to the cookie name. `'flask'`: the bytes Flask reads and writes. `'encrypted'`: XAES-256-GCM, unreadable without the secret. */
   format?: FormatName
   /** A cookie over 4093 bytes: `'error'` (default) fails the response; `'warn'` logs and sends it anyway. */
   oversizedCookie?: 'error' | 'warn'

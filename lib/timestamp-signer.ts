@@ -1,4 +1,4 @@
-import { checkAge, type Refusal, type Unsealed } from './sealer.js'
+import { checkAge, type Refusal, type Sealer, type Unsealed } from './sealer.js'
 import type { Signer } from './signer.js'
 
 /**
@@ -38,7 +38,7 @@ export interface TimestampSignerOptions {
  * The signing sealer, as itsdangerous' `TimestampSigner`: `payload.timestamp.signature`,
  * where the signature covers `payload.timestamp` and the age is checked on every read.
  */
-export class TimestampSigner {
+export class TimestampSigner implements Sealer {
   readonly #signer: Signer
   readonly #maxLength: number
 
