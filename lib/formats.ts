@@ -1,5 +1,6 @@
 import { type PayloadEncoding, SessionCodec } from './codec.js'
 import { EncryptedSealer } from './encrypted-sealer.js'
+import { FallbackSealer, type ReadableFormat } from './fallback-sealer.js'
 import type { ResolvedOptions } from './options.js'
 import type { Sealer } from './sealer.js'
 import { type SerializerOptions, TaggedJsonSerializer } from './serializer.js'
@@ -71,13 +72,25 @@ export const FORMATS: Record<FormatName, FormatPreset> = {
   }
 }
 
+/** A format's sealer with the secrets long enough for it (all, for the current format: options.ts checks that). */
+function readableFormat (format: FormatPreset, options: ResolvedOptions, serializer: TaggedJsonSerializer): ReadableFormat {
+  const secrets = options.secrets.filter((secret) => secret.length >= format.minimumSecretBytes)
+  return {
+    sealer: format.createSealer(secrets, options.cookieName, MAX_INCOMING_COOKIE_LENGTH),
+    keyCount: secrets.length,
+    payloadEncoding: format.payloadEncoding === 'json' ? JSON_TEXT : serializer
+  }
+}
+
 /** The codec the plugin uses for these options; the benchmark measures it on its own. */
 export function createSessionCodec (options: ResolvedOptions, verifiedCacheSize: number): SessionCodec {
   const { format } = options
   const serializer = new TaggedJsonSerializer(format.serializer)
+  const current = readableFormat(format, options, serializer)
+  const fallbacks = options.fallbackFormats.map((fallback) => readableFormat(fallback, options, new TaggedJsonSerializer(fallback.serializer)))
   return new SessionCodec({
-    sealer: format.createSealer(options.secrets, options.cookieName, MAX_INCOMING_COOKIE_LENGTH),
-    payloadEncoding: format.payloadEncoding === 'json' ? JSON_TEXT : serializer,
+    sealer: fallbacks.length === 0 ? current.sealer : new FallbackSealer(current, fallbacks),
+    payloadEncoding: current.payloadEncoding,
     serializer,
     lifetimeSeconds: options.lifetimeSeconds,
     futureToleranceSeconds: format.futureToleranceSeconds,

@@ -16,6 +16,11 @@ export interface CookieSessionOptions {
   cookie?: CookieOptions
   /** `'default'`: HMAC-SHA256 bound to the cookie name. `'flask'`: the bytes Flask reads and writes. `'encrypted'`: XAES-256-GCM, unreadable without the secret. */
   format?: FormatName
+  /**
+   * Formats the app moves away from: their cookies are still read (same secrets, same cookie name)
+   * and are sealed again in `format` on that response. Default none.
+   */
+  fallbackFormats?: FormatName[]
   /** A cookie over 4093 bytes: `'error'` (default) fails the response; `'warn'` logs and sends it anyway. */
   oversizedCookie?: 'error' | 'warn'
   /** Off by default. A session ends this long after it began, however often it is refreshed (OWASP's absolute timeout). */
@@ -34,12 +39,13 @@ export interface ResolvedOptions {
   refreshEachRequest: boolean
   cookie: CookieWriter
   format: FormatPreset
+  fallbackFormats: FormatPreset[]
   oversizedCookie: 'error' | 'warn'
   absoluteLifetimeSeconds: number | undefined
   flash: boolean
 }
 
-const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash']
+const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'fallbackFormats', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash']
 
 /** Names other session plugins use, and ours for the same thing. */
 const PEER_OPTION_NAMES: Record<string, string> = {
@@ -69,6 +75,34 @@ function resolveSecrets (secret: unknown, minimumBytes: number): Buffer[] {
   })
 }
 
+function resolveFallbackFormats (value: unknown, formatName: FormatName): FormatName[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) throw optionError(`option "fallbackFormats" must be an array of format names, such as ['flask'], got ${JSON.stringify(value)}`)
+  value.forEach((name: unknown, index) => {
+    pick(`fallbackFormats[${index}]`, name, formatName, Object.keys(FORMATS))
+    if (name === formatName) throw optionError(`option "fallbackFormats" lists "${name}", the format itself; list only the formats the app moves away from`)
+    if (value.indexOf(name) !== index) throw optionError(`option "fallbackFormats" lists "${name}" twice`)
+  })
+  return value
+}
+
+/**
+ * Each format uses the secrets long enough for it: the first secret seals, so it must suit the
+ * current format; a shorter one (an old Flask secret) only reads the fallback formats that accept it.
+ */
+function checkSecretsFitFormats (secrets: readonly Buffer[], formatName: FormatName, fallbackNames: readonly FormatName[]): void {
+  const { minimumSecretBytes } = FORMATS[formatName]
+  if (secrets[0].length < minimumSecretBytes) {
+    throw optionError(`option "secret" starts with a secret of ${secrets[0].length} bytes; the first secret seals cookies, and the "${formatName}" format needs at least ${minimumSecretBytes} random bytes (put a new one first, keep the old one after it to read old cookies); ${HOW_TO_MAKE_A_SECRET}`, ERROR_CODES.WEAK_SECRET)
+  }
+  for (const name of fallbackNames) {
+    const needed = FORMATS[name].minimumSecretBytes
+    if (!secrets.some((secret) => secret.length >= needed)) {
+      throw optionError(`option "fallbackFormats" lists "${name}", whose cookies need a secret of at least ${needed} bytes, and option "secret" has none that long`, ERROR_CODES.WEAK_SECRET)
+    }
+  }
+}
+
 function pick<T> (name: string, value: unknown, fallback: T, allowed: readonly unknown[]): T {
   if (value === undefined) return fallback
   if (!allowed.includes(value)) throw optionError(`option "${name}" must be one of ${allowed.map((item) => JSON.stringify(item)).join(', ')}, got ${JSON.stringify(value)}`)
@@ -89,17 +123,21 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
   }
   const formatName = pick<FormatName>('format', options.format, 'default', Object.keys(FORMATS))
   const format = FORMATS[formatName]
+  const fallbackNames = resolveFallbackFormats(options.fallbackFormats, formatName)
+  const secrets = resolveSecrets(options.secret, Math.min(format.minimumSecretBytes, ...fallbackNames.map((name) => FORMATS[name].minimumSecretBytes)))
+  checkSecretsFitFormats(secrets, formatName, fallbackNames)
   const { cookieName = 'session', lifetimeSeconds = 2_678_400, absoluteLifetimeSeconds } = options
   if (typeof cookieName !== 'string') throw optionError(`option "cookieName" must be a string, got ${typeof cookieName}`)
   expectSeconds('lifetimeSeconds', lifetimeSeconds)
   if (absoluteLifetimeSeconds !== undefined) expectSeconds('absoluteLifetimeSeconds', absoluteLifetimeSeconds)
   return {
-    secrets: resolveSecrets(options.secret, format.minimumSecretBytes),
+    secrets,
     cookieName,
     lifetimeSeconds,
     refreshEachRequest: pick('refreshEachRequest', options.refreshEachRequest, true, [true, false]),
     cookie: new CookieWriter(cookieName, options.cookie),
     format,
+    fallbackFormats: fallbackNames.map((name) => FORMATS[name]),
     oversizedCookie: pick('oversizedCookie', options.oversizedCookie, 'error' as const, ['error', 'warn']),
     absoluteLifetimeSeconds,
     flash: pick('flash', options.flash, false, [true, false])

@@ -191,7 +191,7 @@ export class Session<Data extends object = Record<string, unknown>> {
     return this.#refusal
   }
 
-  /** @internal True when a fallback secret signed the incoming cookie. */
+  /** @internal True when a fallback secret, or a fallback format, sealed the incoming cookie: it is sealed again now. */
   get signedWithFallbackSecret (): boolean {
     return this.#verified !== undefined && this.#verified.keyIndex > 0
   }
