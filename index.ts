@@ -10,7 +10,8 @@ import { type ResponseWithHeaders, SessionCookies } from './lib/session-cookies.
 import { CookieSessionInterface } from './lib/session-interface.js'
 
 async function cookieSession (fastify: FastifyInstance, options: CookieSessionOptions): Promise<void> {
-  const resolved = resolveOptions(options)
+  // A split session must come back within the server's header limit; Node's default applies when the server sets none.
+  const resolved = resolveOptions(options, (fastify.server as { maxHeaderSize?: number }).maxHeaderSize)
   const sessionInterface = new CookieSessionInterface(resolved)
   const { cookieName } = resolved
 
@@ -36,7 +37,7 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   fastify.addHook('onRequest', function openSession (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
     const header = request.headers.cookie
     const cookies = request.cookies ?? (header === undefined ? undefined : fastify.parseCookie(header))
-    request.session = sessionInterface.openSession(cookies?.[cookieName], header)
+    request.session = sessionInterface.openSession(cookies?.[cookieName], header, cookies)
     done()
   })
 

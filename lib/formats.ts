@@ -27,9 +27,6 @@ export interface FormatPreset {
 /** Largest JSON a payload may inflate to; a cookie is at most 4 KB, so real sessions stay far below. */
 const MAX_JSON_BYTES = 64 * 1024
 
-/** A cookie longer than any browser keeps is refused before it is decoded. */
-const MAX_INCOMING_COOKIE_LENGTH = 4096
-
 const OUR_SERIALIZER: SerializerOptions = { sortKeys: false, asciiOnly: false, dateStyle: 'iso', compressFromBytes: 256, maxJsonBytes: MAX_JSON_BYTES }
 
 /** The payload of a sealer that takes the JSON text itself. */
@@ -76,7 +73,7 @@ export const FORMATS: Record<FormatName, FormatPreset> = {
 function readableFormat (format: FormatPreset, options: ResolvedOptions, serializer: TaggedJsonSerializer): ReadableFormat {
   const secrets = options.secrets.filter((secret) => secret.length >= format.minimumSecretBytes)
   return {
-    sealer: format.createSealer(secrets, options.cookieName, MAX_INCOMING_COOKIE_LENGTH),
+    sealer: format.createSealer(secrets, options.cookieName, options.maxRequestCookieBytes),
     keyCount: secrets.length,
     payloadEncoding: format.payloadEncoding === 'json' ? JSON_TEXT : serializer
   }

@@ -1,3 +1,4 @@
+import { maxHeaderSize as nodeMaxHeaderBytes } from 'node:http'
 import { CookieWriter, type CookieOptions } from './cookie-options.js'
 import { ERROR_CODES, optionError } from './errors.js'
 import { FORMATS, type FormatName, type FormatPreset } from './formats.js'
@@ -21,8 +22,13 @@ export interface CookieSessionOptions {
    * and are sealed again in `format` on that response. Default none.
    */
   fallbackFormats?: FormatName[]
-  /** A cookie over 4093 bytes: `'error'` (default) fails the response; `'warn'` logs and sends it anyway. */
-  oversizedCookie?: 'error' | 'warn'
+  /**
+   * A cookie over 4093 bytes: `'error'` (default) fails the response; `'warn'` logs and sends it anyway;
+   * `'split'` sends it as several cookies (`name`, `name.1`, …), up to `maxCookies`.
+   */
+  oversizedCookie?: 'error' | 'warn' | 'split'
+  /** With `oversizedCookie: 'split'`: the most cookies one session may take. Default 4. */
+  maxCookies?: number
   /** Off by default. A session ends this long after it began, however often it is refreshed (OWASP's absolute timeout). */
   absoluteLifetimeSeconds?: number
   /** Default `false`. `true` adds Flask's message flashing: `request.flash()` and `request.flashedMessages()`. */
@@ -32,6 +38,15 @@ export interface CookieSessionOptions {
 /** Browsers keep cookies up to about 4096 bytes; Flask's `MAX_COOKIE_SIZE` is 4093. */
 export const MAX_COOKIE_BYTES = 4093
 
+/** The longest cookie a browser sends back (name, value and attributes count towards its 4096 bytes); longer ones are refused unread. */
+export const MAX_INCOMING_COOKIE_LENGTH = 4096
+
+/** What a browser's request line and other headers may take, besides the session's cookies, under the server's header limit. */
+export const REST_OF_REQUEST_BYTES = 4096
+
+/** RFC 6265 (6.1) promises at least 50 cookies per domain. */
+const MOST_COOKIES = 50
+
 export interface ResolvedOptions {
   secrets: Buffer[]
   cookieName: string
@@ -40,12 +55,19 @@ export interface ResolvedOptions {
   cookie: CookieWriter
   format: FormatPreset
   fallbackFormats: FormatPreset[]
-  oversizedCookie: 'error' | 'warn'
+  oversizedCookie: 'error' | 'warn' | 'split'
+  /** 1 unless sessions are split. */
+  maxCookies: number
+  /**
+   * The most characters the session may take in a request's Cookie header (names and `; ` included):
+   * one cookie's 4096, or, split, what the server's header limit leaves after the rest of a request.
+   */
+  maxRequestCookieBytes: number
   absoluteLifetimeSeconds: number | undefined
   flash: boolean
 }
 
-const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'fallbackFormats', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash']
+const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'fallbackFormats', 'oversizedCookie', 'maxCookies', 'absoluteLifetimeSeconds', 'flash']
 
 /** Names other session plugins use, and ours for the same thing. */
 const PEER_OPTION_NAMES: Record<string, string> = {
@@ -115,7 +137,28 @@ function expectSeconds (name: string, value: unknown): void {
   }
 }
 
-export function resolveOptions (options: CookieSessionOptions): ResolvedOptions {
+/**
+ * The session's share of the request headers: one cookie, or, split, up to `maxCookies` of them
+ * within what the server accepts (`maxHeaderSize`, Node's 16 KiB by default) minus the rest of a request.
+ */
+function resolveSplitting (options: CookieSessionOptions, formatName: FormatName, serverMaxHeaderBytes: number): Pick<ResolvedOptions, 'oversizedCookie' | 'maxCookies' | 'maxRequestCookieBytes'> {
+  const oversizedCookie = pick<ResolvedOptions['oversizedCookie']>('oversizedCookie', options.oversizedCookie, 'error', ['error', 'warn', 'split'])
+  const { maxCookies } = options
+  if (oversizedCookie !== 'split') {
+    if (maxCookies !== undefined) throw optionError('option "maxCookies" only applies with oversizedCookie: \'split\'')
+    return { oversizedCookie, maxCookies: 1, maxRequestCookieBytes: MAX_INCOMING_COOKIE_LENGTH }
+  }
+  if (formatName === 'flask') throw optionError('option "oversizedCookie" is \'split\', which the "flask" format cannot do: Flask reads its session from one cookie only')
+  if (maxCookies !== undefined && (!Number.isSafeInteger(maxCookies) || maxCookies < 2 || maxCookies > MOST_COOKIES)) {
+    throw optionError(`option "maxCookies" must be a whole number from 2 to ${MOST_COOKIES} (RFC 6265 promises ${MOST_COOKIES} cookies per domain), got ${JSON.stringify(maxCookies)}`)
+  }
+  const cookies = maxCookies ?? 4
+  const headerShare = Math.max(MAX_INCOMING_COOKIE_LENGTH, serverMaxHeaderBytes - REST_OF_REQUEST_BYTES)
+  return { oversizedCookie, maxCookies: cookies, maxRequestCookieBytes: Math.min(cookies * (MAX_INCOMING_COOKIE_LENGTH + 2), headerShare) }
+}
+
+/** `serverMaxHeaderBytes`: the server's `maxHeaderSize`, which bounds split sessions; Node's default when the server has none of its own. */
+export function resolveOptions (options: CookieSessionOptions, serverMaxHeaderBytes: number = nodeMaxHeaderBytes): ResolvedOptions {
   for (const name of Object.keys(options)) {
     if (OPTION_NAMES.includes(name)) continue
     const hint = PEER_OPTION_NAMES[name] === undefined ? `known options: ${OPTION_NAMES.join(', ')}` : `did you mean "${PEER_OPTION_NAMES[name]}"?`
@@ -138,7 +181,7 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
     cookie: new CookieWriter(cookieName, options.cookie),
     format,
     fallbackFormats: fallbackNames.map((name) => FORMATS[name]),
-    oversizedCookie: pick('oversizedCookie', options.oversizedCookie, 'error' as const, ['error', 'warn']),
+    ...resolveSplitting(options, formatName, serverMaxHeaderBytes),
     absoluteLifetimeSeconds,
     flash: pick('flash', options.flash, false, [true, false])
   }

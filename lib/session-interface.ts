@@ -4,6 +4,7 @@ import { cookieTooLargeError, headersSentError, type CookieSessionError } from '
 import { createSessionCodec } from './formats.js'
 import { MAX_COOKIE_BYTES, type ResolvedOptions } from './options.js'
 import { Session } from './session.js'
+import { SplitCookie } from './split-cookie.js'
 import { nowSeconds } from './timestamp-signer.js'
 
 /** Recent verifications remembered per registration; at most this many cookies of at most 4 KB each. */
@@ -44,16 +45,31 @@ export class CookieSessionInterface {
   readonly #options: ResolvedOptions
   readonly #codec: SessionCodec
   readonly #cookieNameEquals: string
+  /** With `oversizedCookie: 'split'`. */
+  readonly #split: SplitCookie | undefined
+  /** Sessions whose request brought a split cookie, and how many pieces the browser holds. */
+  readonly #incomingPieces = new WeakMap<Session, number>()
   #warnedInsecureTransport = false
 
   constructor (options: ResolvedOptions) {
     this.#options = options
     this.#cookieNameEquals = options.cookieName + '='
     this.#codec = createSessionCodec(options, VERIFIED_CACHE_SIZE)
+    const { cookie, maxCookies, maxRequestCookieBytes } = options
+    this.#split = options.oversizedCookie === 'split' ? new SplitCookie({ cookie, maxCookies, maxRequestCookieBytes }) : undefined
   }
 
-  /** `parsedValue` is what @fastify/cookie found: the first cookie of our name. */
-  openSession (parsedValue: string | undefined, cookieHeader: string | undefined): Session {
+  /** `parsedValue` is what @fastify/cookie found: the first cookie of our name; `cookies`, every cookie it parsed (for split sessions). */
+  openSession (parsedValue: string | undefined, cookieHeader: string | undefined, cookies?: Record<string, string | undefined>): Session {
+    if (this.#split !== undefined && cookies !== undefined) {
+      const incoming = this.#split.join(parsedValue, cookies)
+      if (incoming.count > 1) {
+        const session = new Session(this.#codec, incoming.value)
+        this.#incomingPieces.set(session, incoming.count)
+        if (incoming.refusal !== undefined) session.refuse(incoming.refusal)
+        return session
+      }
+    }
     if (parsedValue !== undefined && cookieHeader !== undefined &&
       cookieHeader.indexOf(this.#cookieNameEquals) !== cookieHeader.lastIndexOf(this.#cookieNameEquals)) {
       return new Session(this.#codec, sameNameCookieValues(cookieHeader, this.#options.cookieName))
@@ -79,26 +95,55 @@ export class CookieSessionInterface {
     }
     if (session.accessed) varyByCookie(target)
     const secure = this.#isSecure(request)
+    const incomingPieces = this.#incomingPieces.get(session) ?? 1
     if (session.isEmpty) {
-      if (changed || session.refusal !== undefined) this.#setCookie(request, target, this.#options.cookie.deletionHeader(secure), secure)
+      if (changed || session.refusal !== undefined) {
+        this.#setCookie(request, target, this.#options.cookie.deletionHeader(secure), secure)
+        this.#deletePieces(request, target, secure, 1, incomingPieces)
+      }
       return undefined
     }
     const permanent = session.isPermanent
     if (!changed && !(permanent && this.#options.refreshEachRequest) && !session.signedWithFallbackSecret) return undefined
     const now = nowSeconds()
-    let header: string
+    const maxAgeSeconds = permanent ? this.#options.lifetimeSeconds : undefined
+    let value: string
     try {
-      header = this.#options.cookie.header(this.seal(session, now), secure, permanent ? this.#options.lifetimeSeconds : undefined, now)
+      value = this.seal(session, now)
     } catch (error) {
       return error as CookieSessionError
     }
+    const header = this.#options.cookie.header(value, secure, maxAgeSeconds, now)
+    let headers = [header]
     if (header.length > MAX_COOKIE_BYTES) {
-      const message = `the "${this.#options.cookieName}" cookie is ${header.length} bytes, over the ${MAX_COOKIE_BYTES}-byte limit of browsers; store less in the session (an id, not the record)`
-      if (this.#options.oversizedCookie === 'error') return cookieTooLargeError(`${message}, or set oversizedCookie: 'warn' to send it anyway`)
-      request.log.warn(`fastify-cookie-session: ${message}; sent anyway because oversizedCookie is 'warn'`)
+      if (this.#split !== undefined) {
+        const split = this.#split.headers(value, secure, maxAgeSeconds, now)
+        if (typeof split === 'string') return cookieTooLargeError(`${split}; store less in the session (an id, not the record), or raise maxCookies and the server's maxHeaderSize`)
+        headers = split
+      } else {
+        const message = `the "${this.#options.cookieName}" cookie is ${header.length} bytes, over the ${MAX_COOKIE_BYTES}-byte limit of browsers; store less in the session (an id, not the record)`
+        if (this.#options.oversizedCookie === 'error') return cookieTooLargeError(`${message}, or set oversizedCookie: 'warn' to send it anyway (or 'split')`)
+        request.log.warn(`fastify-cookie-session: ${message}; sent anyway because oversizedCookie is 'warn'`)
+      }
     }
-    this.#setCookie(request, target, header, secure)
+    for (const pieceHeader of headers) this.#setCookie(request, target, pieceHeader, secure)
+    this.#deletePieces(request, target, secure, headers.length, incomingPieces)
     return undefined
+  }
+
+  /** A request's `Cookie` header that carries the session as a browser would send it back (split when it is too big for one cookie). */
+  requestCookieHeader (session: Session, sealedAtSeconds: number): string {
+    const value = this.seal(session, sealedAtSeconds)
+    if (this.#split === undefined) return this.#cookieNameEquals + value
+    const headers = this.#split.headers(value, false, undefined, sealedAtSeconds)
+    if (typeof headers === 'string') throw cookieTooLargeError(headers)
+    return headers.map((header) => header.slice(0, header.indexOf(';'))).join('; ')
+  }
+
+  /** Pieces `fromIndex` to `toIndex - 1` of a split cookie that the browser holds and the session no longer needs. */
+  #deletePieces (request: FastifyRequest, target: HeaderTarget, secure: boolean, fromIndex: number, toIndex: number): void {
+    if (this.#split === undefined || toIndex <= fromIndex) return
+    for (const header of this.#split.deletionHeaders(secure, fromIndex, toIndex)) this.#setCookie(request, target, header, secure)
   }
 
   /** For `reply.hijack()`: Fastify's hooks will not run, so the session goes straight onto the raw response. */

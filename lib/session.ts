@@ -186,6 +186,12 @@ export class Session<Data extends object = Record<string, unknown>> {
     this.#refusal = firstRefusal
   }
 
+  /** @internal Refuses the incoming cookie before the codec sees it (pieces of a split cookie that do not fit together). */
+  refuse (reason: string): void {
+    this.#opened = true
+    this.#refusal = reason
+  }
+
   /** @internal Why the incoming cookie was refused, if it was. */
   get refusal (): string | undefined {
     return this.#refusal
