@@ -24,6 +24,7 @@ export class XaesKey {
   readonly #blockCipher: Cipher
   /** The CMAC subkey K1, the same for every message under this key. */
   readonly #k1: Buffer
+  /** M1 ⊕ K1 ‖ M2 ⊕ K1, with Mi = 0x00 i 'X' 0x00 ‖ nonce[:12]; the first four bytes of each block never change, so they are XORed once. */
   readonly #derivationInput = Buffer.alloc(32)
 
   constructor (key: Buffer) {
@@ -33,19 +34,19 @@ export class XaesKey {
     for (let index = 0; index < 16; index++) k1[index] = (l[index] << 1) | (index < 15 ? l[index + 1] >> 7 : 0)
     if (l[0] & 0x80) k1[15] ^= 0x87
     this.#k1 = k1
+    for (const [offset, counter] of [[0, 1], [16, 2]]) {
+      this.#derivationInput.set([0x00 ^ k1[0], counter ^ k1[1], 0x58 ^ k1[2], 0x00 ^ k1[3]], offset)
+    }
   }
 
-  /** The AES-256-GCM key for `nonce` (24 bytes): AES(K, M1 ⊕ K1) ‖ AES(K, M2 ⊕ K1), with Mi = 0x00 i 'X' 0x00 ‖ nonce[:12]. */
+  /** The AES-256-GCM key for `nonce` (24 bytes): AES(K, M1 ⊕ K1) ‖ AES(K, M2 ⊕ K1). */
   subkey (nonce: Buffer): Buffer {
     const input = this.#derivationInput
-    for (let block = 0; block < 2; block++) {
-      const offset = block * 16
-      input[offset] = 0
-      input[offset + 1] = block + 1
-      input[offset + 2] = 0x58
-      input[offset + 3] = 0
-      nonce.copy(input, offset + 4, 0, 12)
-      for (let index = 0; index < 16; index++) input[offset + index] ^= this.#k1[index]
+    const k1 = this.#k1
+    for (let index = 0; index < 12; index++) {
+      const masked = nonce[index] ^ k1[index + 4]
+      input[index + 4] = masked
+      input[index + 20] = masked
     }
     return this.#blockCipher.update(input)
   }
