@@ -1,4 +1,4 @@
-import { checkAge, type Refusal, type Sealer } from './sealer.js'
+import { checkAge, type PayloadEncoding, type Refusal, type Sealer } from './sealer.js'
 import type { SessionRecord, TaggedJsonSerializer } from './serializer.js'
 
 /** What a verified cookie says, apart from the data itself. */
@@ -23,12 +23,6 @@ export interface VerifiedCookie {
 /** A freshly verified cookie comes with its parsed data, so it is not parsed twice. */
 export interface OpenedCookie extends VerifiedCookie {
   record?: SessionRecord
-}
-
-/** How JSON text becomes the payload a sealer takes, and back. */
-export interface PayloadEncoding {
-  encodePayload (json: string): string
-  decodePayload (payload: string): { json: string } | Refusal
 }
 
 export interface SessionCodecOptions {

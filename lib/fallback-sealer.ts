@@ -1,5 +1,4 @@
-import type { PayloadEncoding } from './codec.js'
-import type { Refusal, Sealer, Unsealed } from './sealer.js'
+import type { PayloadEncoding, Refusal, Sealer, Unsealed } from './sealer.js'
 
 /** A format the app still reads: its sealer, how many keys it holds, and its payload encoding. */
 export interface ReadableFormat {

@@ -10,6 +10,12 @@ export interface Unsealed {
   keyIndex: number
 }
 
+/** How JSON text becomes the payload a sealer takes, and back. */
+export interface PayloadEncoding {
+  encodePayload (json: string): string
+  decodePayload (payload: string): { json: string } | Refusal
+}
+
 /**
  * What makes a payload into a cookie value and back, with the time it was sealed: signing
  * (`TimestampSigner`) and encryption (`EncryptedSealer`) both fit.

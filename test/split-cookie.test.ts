@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance, FastifyServerOptions, LightMyRequestResponse } from 'fastify'
+import fc from 'fast-check'
 import t from 'tap'
 import { ERROR_CODES } from '../lib/errors.js'
 import { buildApp, FORMATS_UNDER_TEST, setCookies, stubClock } from './helpers.js'
@@ -92,6 +93,23 @@ for (const format of FORMATS_UNDER_TEST) {
       t.match(logs.slice(before).find((line) => line.reason !== undefined)?.reason, reason, `${name}: the log says why`)
     }
   })
+
+  t.test(`any change to one piece of a split cookie gives a fresh session and deletes every piece, never a 5xx (${format} format)`, async (t) => {
+    const { app } = await buildApp(t, { format, oversizedCookie: 'split' }, routes)
+    const pieces = [...pieceValues(await app.inject(`/store?size=${SIZES[format].three}`))]
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    await fc.assert(fc.asyncProperty(fc.nat(pieces.length - 1), fc.nat(), fc.nat(63), fc.boolean(), async (piece, at, replacement, truncate) => {
+      const value = pieces[piece][1]
+      const index = at % value.length
+      const changed = truncate ? value.slice(0, Math.max(index, 1)) : value.slice(0, index) + alphabet[replacement] + value.slice(index + 1)
+      fc.pre(changed !== value)
+      const cookie = pieces.map(([name, original], position) => `${name}=${position === piece ? changed : original}`).join('; ')
+      const response = await app.inject({ url: '/size', headers: { cookie } })
+      t.equal(response.statusCode, 200)
+      t.equal(response.body, 'none')
+      t.equal(setCookies(response).length, 3)
+    }), { numRuns: 300 })
+  })
 }
 
 t.test('maxCookies bounds a session: past it, FST_COOKIE_SESSION_COOKIE_TOO_LARGE', async (t) => {
@@ -182,7 +200,7 @@ t.test('the largest session allowed goes through real HTTP, with a browser\'s ot
 })
 
 t.test('a server with a larger maxHeaderSize allows a larger split session', async (t) => {
-  const { app } = await buildApp(t, { format: 'encrypted', oversizedCookie: 'split', maxCookies: 6 }, routes, { http: { maxHeaderSize: 32768 } } as never)
+  const { app } = await buildApp(t, { format: 'encrypted', oversizedCookie: 'split', maxCookies: 6 }, routes, { http: { maxHeaderSize: 32768 } } as FastifyServerOptions)
   t.equal((await app.inject('/store?size=14000')).statusCode, 200)
   t.equal(setCookies(await app.inject('/store?size=14000')).length, 5)
 })
