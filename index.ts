@@ -25,7 +25,8 @@ function decorateOnce (fastify: FastifyInstance): SessionRegistry {
 }
 
 async function cookieSession (fastify: FastifyInstance, options: CookieSessionOptions): Promise<void> {
-  const resolved = resolveOptions(options)
+  // A split session must come back within the server's header limit; Node's default applies when the server sets none.
+  const resolved = resolveOptions(options, (fastify.server as { maxHeaderSize?: number }).maxHeaderSize)
   for (const warning of resolved.warnings) fastify.log.warn(warning)
   const sessionInterface = new CookieSessionInterface(resolved)
   const { cookieName, sessionName } = resolved
@@ -54,7 +55,7 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
     } else {
       const header = request.headers.cookie
       const cookies = request.cookies ?? (header === undefined ? undefined : fastify.parseCookie(header))
-      sessions[sessionName] = sessionInterface.openSession(cookies?.[cookieName], header)
+      sessions[sessionName] = sessionInterface.openSession(cookies?.[cookieName], header, cookies)
     }
     done()
   })

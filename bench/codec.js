@@ -1,17 +1,19 @@
 'use strict'
 
-// Codec micro-benchmark, in one process: `node bench/codec.js [--quick] [--json]`.
+// Codec micro-benchmark, in one process: `node bench/codec.js [--quick] [--json] [--match <regexp>]`.
 // Sign+serialize and verify+parse of a ~100-byte session, per second, for our codec and the
-// peers' primitives, against one raw createHmac over the same bytes (the floor for a signed cookie).
+// peers' primitives, against one raw createHmac over the same bytes (the floor for a signed cookie)
+// or one raw AEAD call per message (the floor for an encrypted one). --match keeps the cases whose name matches the regular expression.
 // The cases run round-robin in short slices and each reports the median slice, because this
 // machine's speed drifts from second to second.
 
-const { createHmac, timingSafeEqual } = require('node:crypto')
+const { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual } = require('node:crypto')
 const Fastify = require('fastify')
 const sodium = require('sodium-native')
 const { Signer: CookieSigner } = require('@fastify/cookie')
 const { resolveOptions } = require('../dist/lib/options.js')
-const { createSessionCodec, VERIFIED_CACHE_BYTES } = require('../dist/lib/session-interface.js')
+const { VERIFIED_CACHE_BYTES } = require('../dist/lib/session-interface.js')
+const { createSessionCodec } = require('../dist/lib/formats.js')
 const { SESSION_DATA } = require('./variants.js')
 
 const SECRET = 'bench-secret-0123456789-0123456789-0123456789'
@@ -24,6 +26,56 @@ const BATCH = 200
 /** Keeps results alive so the optimiser cannot drop the work. */
 let sink = 0
 
+/** The HMAC each signed format uses, for the raw floor next to it. */
+const DIGESTS = { default: 'sha256', flask: 'sha1' }
+
+/** One raw HMAC over the signed cookie's bytes: what signing cannot go below. */
+function hmacFloorCases (digest, label, cookie) {
+  const signingInput = cookie.slice(0, cookie.lastIndexOf('.'))
+  const key = createHmac(digest, 'key').digest()
+  const signature = createHmac(digest, key).update(signingInput, 'latin1').digest()
+  return {
+    [`raw createHmac-${digest} over the ${label} cookie bytes (floor)`]: () => {
+      sink += createHmac(digest, key).update(signingInput, 'latin1').digest()[0]
+    },
+    [`raw createHmac-${digest} + timingSafeEqual (verify floor)`]: () => {
+      sink += timingSafeEqual(createHmac(digest, key).update(signingInput, 'latin1').digest(), signature) ? 1 : 0
+    }
+  }
+}
+
+/** One raw AEAD call (createCipheriv per message, as a cookie needs) over the session's JSON, for AES-256-GCM and ChaCha20-Poly1305. */
+function aeadFloorCases () {
+  const plaintext = Buffer.from(JSON.stringify(SESSION_DATA))
+  const key = Buffer.alloc(32, 9)
+  const additionalData = Buffer.alloc(10, 1)
+  const nonce = Buffer.alloc(12)
+  const cases = {}
+  for (const cipher of ['aes-256-gcm', 'chacha20-poly1305']) {
+    const seal = () => {
+      const encryptor = createCipheriv(cipher, key, nonce, { authTagLength: 16 })
+      encryptor.setAAD(additionalData, { plaintextLength: plaintext.length })
+      const ciphertext = encryptor.update(plaintext)
+      encryptor.final()
+      return { ciphertext, tag: encryptor.getAuthTag() }
+    }
+    const sealed = seal()
+    cases[`raw ${cipher} seal (createCipheriv per message, 12-byte random nonce)`] = () => {
+      randomFillSync(nonce)
+      sink += seal().tag[0]
+    }
+    cases[`raw ${cipher} open (createDecipheriv per message)`] = () => {
+      const decryptor = createDecipheriv(cipher, key, nonce.fill(0), { authTagLength: 16 })
+      decryptor.setAAD(additionalData, { plaintextLength: sealed.ciphertext.length })
+      decryptor.setAuthTag(sealed.tag)
+      sink += decryptor.update(sealed.ciphertext)[0]
+      decryptor.final()
+    }
+    nonce.fill(0)
+  }
+  return cases
+}
+
 function ourCases (format, label) {
   const options = resolveOptions({ secret: SECRET, format })
   // A cache of no bytes remembers nothing.
@@ -35,18 +87,10 @@ function ourCases (format, label) {
   const otherCookies = [cookie, uncached.seal(new Map(Object.entries({ ...SESSION_DATA, user_id: 54321 })), now)]
   let turn = 0
   cached.open(cookie, now)
-  const signingInput = cookie.slice(0, cookie.lastIndexOf('.'))
-  const key = createHmac(options.format.digest, 'key').digest()
-  const signature = createHmac(options.format.digest, key).update(signingInput, 'latin1').digest()
   return {
     cookieLength: cookie.length,
     cases: {
-      [`raw createHmac-${options.format.digest} over the ${label} cookie bytes (floor)`]: () => {
-        sink += createHmac(options.format.digest, key).update(signingInput, 'latin1').digest()[0]
-      },
-      [`raw createHmac-${options.format.digest} + timingSafeEqual (verify floor)`]: () => {
-        sink += timingSafeEqual(createHmac(options.format.digest, key).update(signingInput, 'latin1').digest(), signature) ? 1 : 0
-      },
+      ...(format === 'encrypted' ? aeadFloorCases() : hmacFloorCases(DIGESTS[format], label, cookie)),
       [`ours ${label}: sign+serialize (seal)`]: () => {
         sink += uncached.seal(record, now).length
       },
@@ -125,8 +169,11 @@ function slice (operation) {
 async function main () {
   const ours = ourCases('default', 'default')
   const flask = ourCases('flask', 'flask')
+  const encrypted = ourCases('encrypted', 'encrypted')
   const peers = await peerCases()
-  const cases = { ...ours.cases, ...flask.cases, ...peers.cases }
+  const matchIndex = process.argv.indexOf('--match')
+  const match = new RegExp(matchIndex < 0 ? '' : process.argv[matchIndex + 1])
+  const cases = Object.fromEntries(Object.entries({ ...ours.cases, ...flask.cases, ...encrypted.cases, ...peers.cases }).filter(([name]) => match.test(name)))
   const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, []]))
   for (const operation of Object.values(cases)) slice(operation) // warm-up
   for (let round = 0; round < SLICES; round++) {
@@ -135,11 +182,12 @@ async function main () {
   await peers.app.close()
   const results = Object.entries(samples).map(([name, values]) => {
     const opsPerSecond = median(values)
-    return { name, opsPerSecond, microsecondsPerOp: 1e6 / opsPerSecond }
+    // The fastest and the slowest slice, in µs: how much this machine's speed moved during the run.
+    return { name, opsPerSecond, microsecondsPerOp: 1e6 / opsPerSecond, microsecondsRange: [1e6 / Math.max(...values), 1e6 / Math.min(...values)] }
   })
   const output = {
     sessionJsonBytes: JSON.stringify(SESSION_DATA).length,
-    cookieLength: { default: ours.cookieLength, flask: flask.cookieLength },
+    cookieLength: { default: ours.cookieLength, flask: flask.cookieLength, encrypted: encrypted.cookieLength },
     slices: SLICES,
     sliceMs: SLICE_MS,
     results,
@@ -148,8 +196,8 @@ async function main () {
   if (process.argv.includes('--json')) {
     process.stdout.write(JSON.stringify(output) + '\n')
   } else {
-    for (const { name, opsPerSecond, microsecondsPerOp } of results) {
-      process.stdout.write(`${name.padEnd(62)} ${Math.round(opsPerSecond).toString().padStart(9)} ops/s ${microsecondsPerOp.toFixed(2).padStart(7)} µs\n`)
+    for (const { name, opsPerSecond, microsecondsPerOp, microsecondsRange: [fastest, slowest] } of results) {
+      process.stdout.write(`${name.padEnd(72)} ${Math.round(opsPerSecond).toString().padStart(9)} ops/s ${microsecondsPerOp.toFixed(2).padStart(7)} µs (slices ${fastest.toFixed(2)}–${slowest.toFixed(2)})\n`)
     }
   }
 }

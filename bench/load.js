@@ -19,8 +19,13 @@ const EXPECTED_BODY = {
   'permanent-read': JSON.stringify({ username: SESSION_DATA.username }),
   write: '{"ok":true}',
   untouched: '{"ok":true}',
-  'duplicate-cookies': '{"ok":true}'
+  'duplicate-cookies': '{"ok":true}',
+  'split-read': JSON.stringify({ username: SESSION_DATA.username }),
+  'split-write': '{"ok":true}'
 }
+
+/** The query of the `/login` that mints a route's cookie. */
+const LOGIN_QUERY = { 'permanent-read': 'permanent=1', 'split-read': 'bulk=1', 'split-write': 'bulk=1' }
 
 function coldClientSetup (cookies) {
   // Each connection starts at its own place in the list, so concurrent connections do not send the same cookie.
@@ -45,21 +50,21 @@ function duplicateCookieHeader (cookie) {
   return copies.join('; ')
 }
 
-/** The `name=value` of the session cookie that `/login?<query>` sets. */
+/** The `Cookie` header (`name=value`, or every piece of a split session) of the session that `/login?<query>` sets. */
 function login (agent, port, query) {
   return new Promise((resolve, reject) => {
     http.get({ agent, host: '127.0.0.1', port, path: `/login?${query}` }, (response) => {
       response.resume()
-      const setCookie = (response.headers['set-cookie'] ?? []).find((header) => header.startsWith('session'))
-      if (response.statusCode !== 200 || setCookie === undefined) reject(new Error(`/login?${query} answered ${response.statusCode} without a session cookie`))
-      else resolve(setCookie.slice(0, setCookie.indexOf(';')))
+      const setCookies = (response.headers['set-cookie'] ?? []).filter((header) => header.startsWith('session'))
+      if (response.statusCode !== 200 || setCookies.length === 0) reject(new Error(`/login?${query} answered ${response.statusCode} without a session cookie`))
+      else resolve(setCookies.map((header) => header.slice(0, header.indexOf(';'))).join('; '))
     }).on('error', reject)
   })
 }
 
 async function mintCookies (port, route) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: MINTING_CONCURRENCY })
-  const cookies = { session: await login(agent, port, route === 'permanent-read' ? 'permanent=1' : ''), cold: [] }
+  const cookies = { session: await login(agent, port, LOGIN_QUERY[route] ?? ''), cold: [] }
   if (route === 'read-cold') {
     for (let first = 0; first < COLD_COOKIE_COUNT; first += MINTING_CONCURRENCY) {
       const batch = []

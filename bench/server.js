@@ -6,8 +6,8 @@
 
 const Fastify = require('fastify')
 const { resolveOptions } = require('../dist/lib/options.js')
-const { createSessionCodec } = require('../dist/lib/session-interface.js')
-const { VARIANTS, SESSION_DATA } = require('./variants.js')
+const { createSessionCodec } = require('../dist/lib/formats.js')
+const { VARIANTS, SESSION_DATA, BULK_TEXT } = require('./variants.js')
 
 const SECRET = 'bench-secret-0123456789-0123456789-0123456789'
 const SECURE_SESSION_KEY = Buffer.alloc(32, 7)
@@ -39,8 +39,8 @@ const SETUPS = {
     write () {}
   },
   ours: {
-    async register (app, format) {
-      await app.register(require('../dist/index.js'), { secret: SECRET, format })
+    async register (app, { format, split }) {
+      await app.register(require('../dist/index.js'), { secret: SECRET, format, oversizedCookie: split ? 'split' : 'error' })
     },
     ...SESSION_GET_SET_ROUTES,
     permanentLogin (request, reply, data) {
@@ -99,11 +99,11 @@ async function main () {
   if (variant === undefined) throw new Error(`unknown variant ${variantName}; known: ${Object.keys(VARIANTS).join(', ')}`)
   const setup = SETUPS[variant.setup]
   const app = Fastify({ logger: false })
-  await setup.register(app, variant.format)
+  await setup.register(app, variant)
   let visits = 0
 
   app.get('/login', (request, reply) => {
-    const data = { ...SESSION_DATA, user_id: Number(request.query.id ?? SESSION_DATA.user_id) }
+    const data = { ...SESSION_DATA, user_id: Number(request.query.id ?? SESSION_DATA.user_id), ...(request.query.bulk === '1' ? { bulk: BULK_TEXT } : {}) }
     if (request.query.permanent === '1') setup.permanentLogin(request, reply, data)
     else setup.login(request, reply, data)
     reply.type('application/json')
@@ -121,11 +121,17 @@ async function main () {
     reply.type('application/json')
     return setup.read(request, reply)
   })
-  app.get('/write', (request, reply) => {
-    setup.write(request, reply, ++visits)
+  app.get('/split-read', (request, reply) => {
     reply.type('application/json')
-    return OK_REPLY
+    return setup.read(request, reply)
   })
+  for (const path of ['/write', '/split-write']) {
+    app.get(path, (request, reply) => {
+      setup.write(request, reply, ++visits)
+      reply.type('application/json')
+      return OK_REPLY
+    })
+  }
   app.get('/untouched', (request, reply) => {
     reply.type('application/json')
     return OK_REPLY

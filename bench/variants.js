@@ -4,6 +4,12 @@
 const SESSION_DATA = { username: 'alice', user_id: 12345, csrf_token: '3q2-7wEAAAAx9c4bXb0sTg', role: 'editor' }
 
 /**
+ * The split rows' session: SESSION_DATA and this much incompressible text, a cookie of about
+ * 10 KB that goes out in three pieces (deterministic, so every run sends the same bytes).
+ */
+const BULK_TEXT = require('node:crypto').createHash('shake256', { outputLength: 7500 }).update('bench').digest('base64')
+
+/**
  * `read-cold` cycles through this many distinct valid cookies, about twice what the plugin's
  * cache of recent verifications holds of this session (2 MiB at about 755 bytes an entry: 2,777),
  * with each connection at its own offset, so nearly every request misses the cache.
@@ -20,20 +26,23 @@ const COLD_COOKIE_COUNT = 5600
  * - duplicate-cookies: an attack, as untouched but the Cookie header repeats `session=` up to
  *   DUPLICATE_COOKIE_COUNT times (at most DUPLICATE_HEADER_BYTES), each a distinct forgery with a
  *   signature of the right length; it should cost about what a normal request does.
+ * - split-read, split-write: as read and write, with a session of about 10 KB (BULK_TEXT), split in three cookies.
  */
-const ROUTES = ['read', 'read-cold', 'write', 'untouched', 'permanent-read', 'duplicate-cookies']
+const ROUTES = ['read', 'read-cold', 'write', 'untouched', 'permanent-read', 'duplicate-cookies', 'split-read', 'split-write']
 
 const DUPLICATE_COOKIE_COUNT = 300
 /** Under Node's default 16 KiB limit for all request headers. */
 const DUPLICATE_HEADER_BYTES = 15_700
 
 const VARIANTS = {
-  bare: { label: 'bare Fastify', setup: 'bare', routes: ['read', 'read-cold', 'write', 'untouched', 'duplicate-cookies'] },
+  bare: { label: 'bare Fastify', setup: 'bare', routes: ['read', 'read-cold', 'write', 'untouched', 'duplicate-cookies', 'split-read', 'split-write'] },
   ours: { label: 'fastify-cookie-session', setup: 'ours', format: 'default', routes: ['read', 'read-cold', 'write', 'untouched', 'permanent-read', 'duplicate-cookies'] },
+  'ours-encrypted': { label: 'fastify-cookie-session (encrypted format)', setup: 'ours', format: 'encrypted', routes: ['read', 'read-cold', 'write', 'untouched', 'permanent-read'] },
+  'ours-split': { label: 'fastify-cookie-session (10 KB session split in 3 cookies)', setup: 'ours', format: 'default', split: true, routes: ['split-read', 'split-write'] },
   'ours-flask': { label: 'fastify-cookie-session (flask format)', setup: 'ours', format: 'flask', routes: ['read', 'write', 'untouched', 'permanent-read', 'duplicate-cookies'] },
   'secure-session': { label: '@fastify/secure-session', setup: 'secure-session', routes: ['read', 'write', 'untouched'] },
   session: { label: '@fastify/session (memory store)', setup: 'session', routes: ['read', 'write', 'untouched'] },
   cookie: { label: '@fastify/cookie signed cookie', setup: 'cookie', routes: ['read', 'write', 'untouched'] }
 }
 
-module.exports = { SESSION_DATA, COLD_COOKIE_COUNT, DUPLICATE_COOKIE_COUNT, DUPLICATE_HEADER_BYTES, ROUTES, VARIANTS }
+module.exports = { SESSION_DATA, BULK_TEXT, COLD_COOKIE_COUNT, DUPLICATE_COOKIE_COUNT, DUPLICATE_HEADER_BYTES, ROUTES, VARIANTS }

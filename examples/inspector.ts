@@ -14,7 +14,8 @@ interface FormatNote {
 /** What the inspector says of each format; a new format is one more line here. */
 export const FORMAT_NOTES: Record<SessionFormat, FormatNote> = {
   default: { signature: 'HMAC-SHA256 of payload.timestamp, under a key bound to the cookie name', givesAway: 'Everything in the session: the payload is base64url of JSON, so whoever holds the cookie can read it. Without the secret nobody can change it.' },
-  flask: { signature: "HMAC-SHA1 of payload.timestamp, Flask's own key and salt", givesAway: "Everything in the session: the payload is base64url of Flask's tagged JSON, readable by whoever holds the cookie, and by any Flask app that shares the secret. Without the secret nobody can change it." }
+  flask: { signature: "HMAC-SHA1 of payload.timestamp, Flask's own key and salt", givesAway: "Everything in the session: the payload is base64url of Flask's tagged JSON, readable by whoever holds the cookie, and by any Flask app that shares the secret. Without the secret nobody can change it." },
+  encrypted: { signature: 'XAES-256-GCM tag over the encrypted data, the version, the key id and the timestamp', givesAway: 'Nothing of the session: only its size, which key sealed it and when. Without the secret nobody can read or change it.' }
 }
 
 /** A compressed cookie inflates to far less than this; more is not a session we would have written. */

@@ -1,9 +1,9 @@
-import { type SessionRecord, TaggedJsonSerializer } from './serializer.js'
-import { checkAge, type Refusal, type TimestampSigner } from './timestamp-signer.js'
+import { checkAge, type PayloadEncoding, type Refusal, type Sealer } from './sealer.js'
+import type { SessionRecord, TaggedJsonSerializer } from './serializer.js'
 
 /** What a verified cookie says, apart from the data itself. */
 export interface VerifiedCookie {
-  /** The signed payload segment, as it came: an unchanged session is re-signed from it without serializing again. */
+  /** The sealed payload, as it came: an unchanged session is sealed again from it without serializing again. */
   payload: string
   json: string
   timestampSeconds: number
@@ -26,7 +26,8 @@ export interface OpenedCookie extends VerifiedCookie {
 }
 
 export interface SessionCodecOptions {
-  timestampSigner: TimestampSigner
+  sealer: Sealer
+  payloadEncoding: PayloadEncoding
   serializer: TaggedJsonSerializer
   lifetimeSeconds: number
   futureToleranceSeconds: number
@@ -69,7 +70,7 @@ function isFlat (record: SessionRecord): boolean {
 }
 
 /**
- * A cookie value to session data and back: the serializer on top of the timestamp signer.
+ * A cookie value to session data and back: the serializer, then the payload encoding, then the sealer.
  *
  * Most requests carry the same cookie as the one before, so the result of a successful
  * verification is remembered, keyed by the exact cookie text. Only cookies that verified
@@ -79,7 +80,8 @@ function isFlat (record: SessionRecord): boolean {
  */
 export class SessionCodec {
   readonly serializer: TaggedJsonSerializer
-  readonly #timestampSigner: TimestampSigner
+  readonly #sealer: Sealer
+  readonly #payloadEncoding: PayloadEncoding
   readonly #lifetimeSeconds: number
   readonly #futureToleranceSeconds: number
   readonly #verified = new Map<string, VerifiedCookie>()
@@ -89,7 +91,8 @@ export class SessionCodec {
 
   constructor (options: SessionCodecOptions) {
     this.serializer = options.serializer
-    this.#timestampSigner = options.timestampSigner
+    this.#sealer = options.sealer
+    this.#payloadEncoding = options.payloadEncoding
     this.#lifetimeSeconds = options.lifetimeSeconds
     this.#futureToleranceSeconds = options.futureToleranceSeconds
     this.#verifiedCacheBytes = options.verifiedCacheBytes
@@ -107,19 +110,19 @@ export class SessionCodec {
       return checkAge(cached.timestampSeconds, nowSeconds, this.#lifetimeSeconds, this.#futureToleranceSeconds) ??
         this.#checkAbsoluteAge(cached, nowSeconds) ?? cached
     }
-    const unsigned = this.#timestampSigner.unsign(cookieValue, nowSeconds, this.#lifetimeSeconds, this.#futureToleranceSeconds)
-    if (typeof unsigned === 'string') return unsigned
-    const decoded = this.serializer.decodePayload(unsigned.payload)
+    const unsealed = this.#sealer.unseal(cookieValue, nowSeconds, this.#lifetimeSeconds, this.#futureToleranceSeconds)
+    if (typeof unsealed === 'string') return unsealed
+    const decoded = this.#payloadEncoding.decodePayload(unsealed.payload)
     if (typeof decoded === 'string') return decoded
     const { json } = decoded
     const record = this.serializer.loadJson(json)
     if (typeof record === 'string') return record
     const issuedAt = record.get(ISSUED_AT_KEY)
     const verified: VerifiedCookie = {
-      payload: unsigned.payload,
+      payload: unsealed.payload,
       json,
-      timestampSeconds: unsigned.timestampSeconds,
-      keyIndex: unsigned.keyIndex,
+      timestampSeconds: unsealed.timestampSeconds,
+      keyIndex: unsealed.keyIndex,
       permanent: record.get(PERMANENT_KEY) === true,
       issuedAtSeconds: typeof issuedAt === 'number' ? issuedAt : undefined,
       flatRecord: isFlat(record) ? new Map(record) : undefined
@@ -138,7 +141,7 @@ export class SessionCodec {
   }
 
   seal (record: SessionRecord, nowSeconds: number): string {
-    return this.#timestampSigner.sign(this.serializer.encodePayload(this.serializer.dumpJson(record)), nowSeconds)
+    return this.#sealer.seal(this.#payloadEncoding.encodePayload(this.serializer.dumpJson(record)), nowSeconds)
   }
 
   /**
@@ -146,7 +149,7 @@ export class SessionCodec {
    * a cookie signed by a fallback secret): the payload as it came, with no JSON or zlib work.
    */
   resign (verified: VerifiedCookie, nowSeconds: number): string {
-    return this.#timestampSigner.sign(verified.payload, nowSeconds)
+    return this.#sealer.seal(verified.payload, nowSeconds)
   }
 
   #checkAbsoluteAge (verified: VerifiedCookie, nowSeconds: number): Refusal | undefined {

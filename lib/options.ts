@@ -1,7 +1,7 @@
+import { maxHeaderSize as nodeMaxHeaderBytes } from 'node:http'
 import { CookieWriter, type CookieOptions } from './cookie-options.js'
 import { ERROR_CODES, optionError } from './errors.js'
-import type { SerializerOptions } from './serializer.js'
-import type { Digest, KeyDerivation } from './signer.js'
+import { DEFAULT_MAX_JSON_BYTES, FORMATS, type FormatName, type FormatPreset } from './formats.js'
 
 export type Secret = string | Buffer
 
@@ -17,10 +17,20 @@ export interface CookieSessionOptions {
   /** Default `true` (Flask's `SESSION_REFRESH_EACH_REQUEST`): permanent sessions get a fresh cookie on every response. */
   refreshEachRequest?: boolean
   cookie?: CookieOptions
-  /** `'default'`: HMAC-SHA256 bound to the cookie name. `'flask'`: the bytes Flask reads and writes. */
-  format?: 'default' | 'flask'
-  /** A cookie over 4093 bytes: `'error'` (default) fails the response; `'warn'` logs and sends it anyway. */
-  oversizedCookie?: 'error' | 'warn'
+  /** `'default'`: HMAC-SHA256 bound to the cookie name. `'flask'`: the bytes Flask reads and writes. `'encrypted'`: XAES-256-GCM, unreadable without the secret. */
+  format?: FormatName
+  /**
+   * Formats the app moves away from: their cookies are still read (same secrets, same cookie name)
+   * and are sealed again in `format` on that response. Default none.
+   */
+  fallbackFormats?: FormatName[]
+  /**
+   * A cookie over 4093 bytes: `'error'` (default) fails the response; `'warn'` logs and sends it anyway;
+   * `'split'` sends it as several cookies (`name`, `name.1`, …), up to `maxCookies`.
+   */
+  oversizedCookie?: 'error' | 'warn' | 'split'
+  /** With `oversizedCookie: 'split'`: the most cookies one session may take. Default 4. */
+  maxCookies?: number
   /** Off by default. A session ends this long after it began, however often it is refreshed (OWASP's absolute timeout). */
   absoluteLifetimeSeconds?: number
   /** Default `false`. `true` adds Flask's message flashing: `request.flash()` and `request.flashedMessages()`. */
@@ -29,46 +39,20 @@ export interface CookieSessionOptions {
   maxJsonBytes?: number
 }
 
-export interface FormatPreset {
-  digest: Digest
-  keyDerivation: KeyDerivation
-  salt: (cookieName: string) => string
-  minimumSecretBytes: number
-  futureToleranceSeconds: number
-  serializer: SerializerOptions
-}
-
 /** Browsers keep cookies up to about 4096 bytes; Flask's `MAX_COOKIE_SIZE` is 4093. */
 export const MAX_COOKIE_BYTES = 4093
 
-/**
- * The default of `maxJsonBytes`. A 4 KB cookie of real data rarely inflates past 8 KB; more
- * comes from data built to compress (a client-shaped body), which is then parsed on every read.
- */
-const DEFAULT_MAX_JSON_BYTES = 16 * 1024
 /** Bounds of `maxJsonBytes`: below 1 KiB a session could not fill a cookie; 64 KiB was the old hard limit. */
 const MAX_JSON_BYTES_RANGE = { min: 1024, max: 64 * 1024 }
 
-export const FORMATS: Record<'default' | 'flask', FormatPreset> = {
-  default: {
-    digest: 'sha256',
-    keyDerivation: 'hmac',
-    // The cookie name is in the salt, so a value cannot be replayed under another cookie name.
-    salt: (cookieName) => `fastify-cookie-session.v1.${cookieName}`,
-    minimumSecretBytes: 32,
-    // Instances that share a secret may disagree on the clock by a little.
-    futureToleranceSeconds: 5,
-    serializer: { sortKeys: false, asciiOnly: false, dateStyle: 'iso', compressFromBytes: 256, maxJsonBytes: DEFAULT_MAX_JSON_BYTES }
-  },
-  flask: {
-    digest: 'sha1',
-    keyDerivation: 'hmac',
-    salt: () => 'cookie-session',
-    minimumSecretBytes: 1,
-    futureToleranceSeconds: 0,
-    serializer: { sortKeys: true, asciiOnly: true, dateStyle: 'http', compressFromBytes: 0, maxJsonBytes: DEFAULT_MAX_JSON_BYTES }
-  }
-}
+/** The longest cookie a browser sends back (name, value and attributes count towards its 4096 bytes); longer ones are refused unread. */
+export const MAX_INCOMING_COOKIE_LENGTH = 4096
+
+/** What a browser's request line and other headers may take, besides the session's cookies, under the server's header limit. */
+export const REST_OF_REQUEST_BYTES = 4096
+
+/** RFC 6265 (6.1) promises at least 50 cookies per domain. */
+const MOST_COOKIES = 50
 
 export interface ResolvedOptions {
   secrets: Buffer[]
@@ -78,7 +62,15 @@ export interface ResolvedOptions {
   refreshEachRequest: boolean
   cookie: CookieWriter
   format: FormatPreset
-  oversizedCookie: 'error' | 'warn'
+  fallbackFormats: FormatPreset[]
+  oversizedCookie: 'error' | 'warn' | 'split'
+  /** 1 unless sessions are split. */
+  maxCookies: number
+  /**
+   * The most characters the session may take in a request's Cookie header (names and `; ` included):
+   * one cookie's 4096, or, split, what the server's header limit leaves after the rest of a request.
+   */
+  maxRequestCookieBytes: number
   absoluteLifetimeSeconds: number | undefined
   flash: boolean
   maxJsonBytes: number
@@ -86,7 +78,7 @@ export interface ResolvedOptions {
   warnings: string[]
 }
 
-const OPTION_NAMES = ['secret', 'cookieName', 'sessionName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash', 'maxJsonBytes']
+const OPTION_NAMES = ['secret', 'cookieName', 'sessionName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'fallbackFormats', 'oversizedCookie', 'maxCookies', 'absoluteLifetimeSeconds', 'flash', 'maxJsonBytes']
 
 /** Names other session plugins use, and ours for the same thing. */
 const PEER_OPTION_NAMES: Record<string, string> = {
@@ -137,6 +129,34 @@ export function secretWarnings (secrets: readonly Buffer[]): string[] {
 /** RFC 6265bis: browsers cap a cookie's life at 400 days. */
 const MAX_COOKIE_LIFETIME_SECONDS = 400 * 24 * 3600
 
+function resolveFallbackFormats (value: unknown, formatName: FormatName): FormatName[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) throw optionError(`option "fallbackFormats" must be an array of format names, such as ['flask'], got ${JSON.stringify(value)}`)
+  value.forEach((name: unknown, index) => {
+    pick(`fallbackFormats[${index}]`, name, formatName, Object.keys(FORMATS))
+    if (name === formatName) throw optionError(`option "fallbackFormats" lists "${name}", the format itself; list only the formats the app moves away from`)
+    if (value.indexOf(name) !== index) throw optionError(`option "fallbackFormats" lists "${name}" twice`)
+  })
+  return value
+}
+
+/**
+ * Each format uses the secrets long enough for it: the first secret seals, so it must suit the
+ * current format; a shorter one (an old Flask secret) only reads the fallback formats that accept it.
+ */
+function checkSecretsFitFormats (secrets: readonly Buffer[], formatName: FormatName, fallbackNames: readonly FormatName[]): void {
+  const { minimumSecretBytes } = FORMATS[formatName]
+  if (secrets[0].length < minimumSecretBytes) {
+    throw optionError(`option "secret" starts with a secret of ${secrets[0].length} bytes; the first secret seals cookies, and the "${formatName}" format needs at least ${minimumSecretBytes} random bytes (put a new one first, keep the old one after it to read old cookies); ${HOW_TO_MAKE_A_SECRET}`, ERROR_CODES.WEAK_SECRET)
+  }
+  for (const name of fallbackNames) {
+    const needed = FORMATS[name].minimumSecretBytes
+    if (!secrets.some((secret) => secret.length >= needed)) {
+      throw optionError(`option "fallbackFormats" lists "${name}", whose cookies need a secret of at least ${needed} bytes, and option "secret" has none that long`, ERROR_CODES.WEAK_SECRET)
+    }
+  }
+}
+
 function pick<T> (name: string, value: unknown, fallback: T, allowed: readonly unknown[]): T {
   if (value === undefined) return fallback
   if (!allowed.includes(value)) throw optionError(`option "${name}" must be one of ${allowed.map((item) => JSON.stringify(item)).join(', ')}, got ${JSON.stringify(value)}`)
@@ -152,15 +172,39 @@ function expectSeconds (name: string, value: unknown): void {
   }
 }
 
-export function resolveOptions (options: CookieSessionOptions): ResolvedOptions {
+/**
+ * The session's share of the request headers: one cookie, or, split, up to `maxCookies` of them
+ * within what the server accepts (`maxHeaderSize`, Node's 16 KiB by default) minus the rest of a request.
+ */
+function resolveSplitting (options: CookieSessionOptions, formatName: FormatName, serverMaxHeaderBytes: number): Pick<ResolvedOptions, 'oversizedCookie' | 'maxCookies' | 'maxRequestCookieBytes'> {
+  const oversizedCookie = pick<ResolvedOptions['oversizedCookie']>('oversizedCookie', options.oversizedCookie, 'error', ['error', 'warn', 'split'])
+  const { maxCookies } = options
+  if (oversizedCookie !== 'split') {
+    if (maxCookies !== undefined) throw optionError('option "maxCookies" only applies with oversizedCookie: \'split\'')
+    return { oversizedCookie, maxCookies: 1, maxRequestCookieBytes: MAX_INCOMING_COOKIE_LENGTH }
+  }
+  if (formatName === 'flask') throw optionError('option "oversizedCookie" is \'split\', which the "flask" format cannot do: Flask reads its session from one cookie only')
+  if (maxCookies !== undefined && (!Number.isSafeInteger(maxCookies) || maxCookies < 2 || maxCookies > MOST_COOKIES)) {
+    throw optionError(`option "maxCookies" must be a whole number from 2 to ${MOST_COOKIES} (RFC 6265 promises ${MOST_COOKIES} cookies per domain), got ${JSON.stringify(maxCookies)}`)
+  }
+  const cookies = maxCookies ?? 4
+  const headerShare = Math.max(MAX_INCOMING_COOKIE_LENGTH, serverMaxHeaderBytes - REST_OF_REQUEST_BYTES)
+  return { oversizedCookie, maxCookies: cookies, maxRequestCookieBytes: Math.min(cookies * (MAX_INCOMING_COOKIE_LENGTH + 2), headerShare) }
+}
+
+/** `serverMaxHeaderBytes`: the server's `maxHeaderSize`, which bounds split sessions; Node's default when the server has none of its own. */
+export function resolveOptions (options: CookieSessionOptions, serverMaxHeaderBytes: number = nodeMaxHeaderBytes): ResolvedOptions {
   for (const name of Object.keys(options)) {
     if (OPTION_NAMES.includes(name)) continue
     const hint = PEER_OPTION_NAMES[name] === undefined ? `known options: ${OPTION_NAMES.join(', ')}` : `did you mean "${PEER_OPTION_NAMES[name]}"?`
     throw optionError(`unknown option "${name}"; ${hint}`)
   }
-  const formatName = pick('format', options.format, 'default' as const, ['default', 'flask'])
+  const formatName = pick<FormatName>('format', options.format, 'default', Object.keys(FORMATS))
   const format = FORMATS[formatName]
-  const { cookieName = 'session', lifetimeSeconds = 2_678_400, absoluteLifetimeSeconds, maxJsonBytes = format.serializer.maxJsonBytes } = options
+  const fallbackNames = resolveFallbackFormats(options.fallbackFormats, formatName)
+  const secrets = resolveSecrets(options.secret, Math.min(format.minimumSecretBytes, ...fallbackNames.map((name) => FORMATS[name].minimumSecretBytes)))
+  checkSecretsFitFormats(secrets, formatName, fallbackNames)
+  const { cookieName = 'session', lifetimeSeconds = 2_678_400, absoluteLifetimeSeconds, maxJsonBytes = DEFAULT_MAX_JSON_BYTES } = options
   if (typeof cookieName !== 'string') throw optionError(`option "cookieName" must be a string, got ${typeof cookieName}`)
   const { sessionName = 'session' } = options
   if (typeof sessionName !== 'string' || !IDENTIFIER.test(sessionName)) {
@@ -171,7 +215,6 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
   if (!Number.isSafeInteger(maxJsonBytes) || maxJsonBytes < MAX_JSON_BYTES_RANGE.min || maxJsonBytes > MAX_JSON_BYTES_RANGE.max) {
     throw optionError(`option "maxJsonBytes" must be a whole number of bytes from ${MAX_JSON_BYTES_RANGE.min} to ${MAX_JSON_BYTES_RANGE.max}, got ${JSON.stringify(maxJsonBytes)}; the default, ${DEFAULT_MAX_JSON_BYTES}, fits any session a cookie can carry`)
   }
-  const secrets = resolveSecrets(options.secret, format.minimumSecretBytes)
   return {
     secrets,
     cookieName,
@@ -180,7 +223,8 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
     refreshEachRequest: pick('refreshEachRequest', options.refreshEachRequest, true, [true, false]),
     cookie: new CookieWriter(cookieName, options.cookie),
     format,
-    oversizedCookie: pick('oversizedCookie', options.oversizedCookie, 'error' as const, ['error', 'warn']),
+    fallbackFormats: fallbackNames.map((name) => FORMATS[name]),
+    ...resolveSplitting(options, formatName, serverMaxHeaderBytes),
     absoluteLifetimeSeconds,
     flash: pick('flash', options.flash, false, [true, false]),
     maxJsonBytes,

@@ -1,7 +1,7 @@
 import { deflateSync, inflateSync } from 'node:zlib'
 import { unstorableValueError } from './errors.js'
 import { parseJson } from './json-parse.js'
-import type { Refusal } from './timestamp-signer.js'
+import type { Refusal } from './sealer.js'
 
 export type SessionRecord = Map<string, unknown>
 

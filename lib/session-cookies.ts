@@ -17,13 +17,10 @@ export interface ResponseWithHeaders {
 export class SessionCookies {
   readonly #sessionInterface: CookieSessionInterface
   readonly #cookieName: string
-  /** How a `Set-Cookie` header for the session cookie starts. */
-  readonly #setCookiePrefix: string
 
   constructor (sessionInterface: CookieSessionInterface, cookieName: string) {
     this.#sessionInterface = sessionInterface
     this.#cookieName = cookieName
-    this.#setCookiePrefix = cookieName + '='
   }
 
   /**
@@ -33,7 +30,7 @@ export class SessionCookies {
   sign (data: SessionCookieData): string {
     const session = this.#sessionInterface.openSession(undefined, undefined)
     for (const [key, value] of Object.entries(data)) session.set(key, value)
-    return this.#setCookiePrefix + this.#sessionInterface.seal(session, nowSeconds())
+    return this.#sessionInterface.requestCookieHeader(session, nowSeconds())
   }
 
   /**
@@ -41,10 +38,13 @@ export class SessionCookies {
    * `undefined` when it left the cookie alone. Throws when the cookie does not verify.
    */
   read (response: ResponseWithHeaders): SessionCookieData | undefined {
-    const header = [response.headers['set-cookie'] ?? []].flat().findLast((line) => String(line).startsWith(this.#setCookiePrefix))
-    if (header === undefined) return undefined
-    const value = String(header).split(';', 1)[0].slice(this.#setCookiePrefix.length)
+    const lines = [response.headers['set-cookie'] ?? []].flat().map(String)
+    const valueOf = (name: string) => lines.findLast((line) => line.startsWith(name + '='))?.split(';', 1)[0].slice(name.length + 1)
+    let value = valueOf(this.#cookieName)
+    if (value === undefined) return undefined
     if (value === '') return {}
+    // A split session: the pieces `name.1`, `name.2`, … follow in order.
+    for (let index = 1, piece = valueOf(`${this.#cookieName}.1`); piece !== undefined && piece !== ''; piece = valueOf(`${this.#cookieName}.${++index}`)) value += piece
     const session = this.#sessionInterface.openSession(value, undefined)
     session.open()
     if (session.refusal !== undefined) {

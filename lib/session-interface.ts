@@ -1,16 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { ISSUED_AT_KEY, SessionCodec } from './codec.js'
+import { ISSUED_AT_KEY, type SessionCodec } from './codec.js'
 import { cookieTooLargeError, headersSentError, type CookieSessionError } from './errors.js'
+import { createSessionCodec } from './formats.js'
 import { MAX_COOKIE_BYTES, type ResolvedOptions } from './options.js'
-import { TaggedJsonSerializer } from './serializer.js'
 import { Session } from './session.js'
-import { Signer } from './signer.js'
-import { nowSeconds, TimestampSigner } from './timestamp-signer.js'
+import { SplitCookie } from './split-cookie.js'
+import { nowSeconds } from './timestamp-signer.js'
 
 /** Memory for recent verifications, per registration (see `verifiedEntryBytes`): about 2,700 typical sessions, or 30 to 60 of the largest (a 4 KB cookie holding 16 KiB of JSON). */
 export const VERIFIED_CACHE_BYTES = 2 * 1024 * 1024
-/** A cookie longer than any browser keeps is refused before it is decoded. */
-const MAX_INCOMING_COOKIE_LENGTH = 4096
 const VARY_HAS_COOKIE = /(?:^|,)\s*(?:cookie|\*)\s*(?:,|$)/i
 /** A response a shared cache may store and hand to other users. */
 const SHARED_CACHE_DIRECTIVE = /(?:^|,)\s*(?:public|s-maxage\s*=)/i
@@ -70,20 +68,6 @@ function sameNameCookieValues (header: string, nameEquals: string): { values: st
   return { values, ignoredCount }
 }
 
-/** The codec the plugin uses for these options; the benchmark measures it on its own. */
-export function createSessionCodec (options: ResolvedOptions, verifiedCacheBytes: number): SessionCodec {
-  const { digest, keyDerivation, salt } = options.format
-  const signer = new Signer({ secrets: options.secrets, salt: salt(options.cookieName), digest, keyDerivation })
-  return new SessionCodec({
-    timestampSigner: new TimestampSigner({ signer, maxLength: MAX_INCOMING_COOKIE_LENGTH }),
-    serializer: new TaggedJsonSerializer({ ...options.format.serializer, maxJsonBytes: options.maxJsonBytes }),
-    lifetimeSeconds: options.lifetimeSeconds,
-    futureToleranceSeconds: options.format.futureToleranceSeconds,
-    verifiedCacheBytes,
-    absoluteLifetimeSeconds: options.absoluteLifetimeSeconds
-  })
-}
-
 /**
  * Flask's session interface: opens a session from the request's cookie and, at the end of
  * the request, decides whether to send a new cookie, delete it, or leave it alone.
@@ -92,6 +76,10 @@ export class CookieSessionInterface {
   readonly #options: ResolvedOptions
   readonly #codec: SessionCodec
   readonly #cookieNameEquals: string
+  /** With `oversizedCookie: 'split'`. */
+  readonly #split: SplitCookie | undefined
+  /** Sessions whose request brought a split cookie, and how many pieces the browser holds. */
+  readonly #incomingPieces = new WeakMap<Session, number>()
   #warnedInsecureTransport = false
   #warnedSharedCacheable = false
 
@@ -99,10 +87,21 @@ export class CookieSessionInterface {
     this.#options = options
     this.#cookieNameEquals = options.cookieName + '='
     this.#codec = createSessionCodec(options, VERIFIED_CACHE_BYTES)
+    const { cookie, maxCookies, maxRequestCookieBytes } = options
+    this.#split = options.oversizedCookie === 'split' ? new SplitCookie({ cookie, maxCookies, maxRequestCookieBytes }) : undefined
   }
 
-  /** `parsedValue` is what @fastify/cookie found: the first cookie of our name. */
-  openSession (parsedValue: string | undefined, cookieHeader: string | undefined): Session {
+  /** `parsedValue` is what @fastify/cookie found: the first cookie of our name; `cookies`, every cookie it parsed (for split sessions). */
+  openSession (parsedValue: string | undefined, cookieHeader: string | undefined, cookies?: Record<string, string | undefined>): Session {
+    if (this.#split !== undefined && cookies !== undefined) {
+      const incoming = this.#split.join(parsedValue, cookies)
+      if (incoming.count > 1) {
+        const session = new Session(this.#codec, incoming.value)
+        this.#incomingPieces.set(session, incoming.count)
+        if (incoming.refusal !== undefined) session.refuse(incoming.refusal)
+        return session
+      }
+    }
     if (parsedValue !== undefined && cookieHeader !== undefined &&
       cookieHeader.indexOf(this.#cookieNameEquals) !== cookieHeader.lastIndexOf(this.#cookieNameEquals)) {
       const { values, ignoredCount } = sameNameCookieValues(cookieHeader, this.#cookieNameEquals)
@@ -137,28 +136,42 @@ export class CookieSessionInterface {
     // A cookie that only refreshes, re-signs or deletes a bad one can wait for a private response; a change cannot.
     const sharedCacheable = cacheControl !== undefined && SHARED_CACHE_DIRECTIVE.test(String(cacheControl))
     if (changed && sharedCacheable) this.#warnSharedCacheable(request, String(cacheControl))
+    const incomingPieces = this.#incomingPieces.get(session) ?? 1
     if (session.isEmpty) {
       // An ignored copy may be a good cookie: only delete when every copy was looked at.
       const deleteBadCookie = session.refusal !== undefined && ignoredCookieCount === 0 && !sharedCacheable
-      if (changed || deleteBadCookie) this.#setCookie(request, target, this.#options.cookie.deletionHeader(secure), secure)
+      if (changed || deleteBadCookie) {
+        this.#setCookie(request, target, this.#options.cookie.deletionHeader(secure), secure)
+        this.#deletePieces(request, target, secure, 1, incomingPieces)
+      }
       return undefined
     }
     const permanent = session.isPermanent
     const refresh = !sharedCacheable && ((permanent && this.#options.refreshEachRequest) || session.signedWithFallbackSecret)
     if (!changed && !refresh) return undefined
     const now = nowSeconds()
-    let header: string
+    const maxAgeSeconds = permanent ? this.#options.lifetimeSeconds : undefined
+    let value: string
     try {
-      header = this.#options.cookie.header(this.seal(session, now), secure, permanent ? this.#options.lifetimeSeconds : undefined, now)
+      value = this.seal(session, now)
     } catch (error) {
       return error as CookieSessionError
     }
+    const header = this.#options.cookie.header(value, secure, maxAgeSeconds, now)
+    let headers = [header]
     if (header.length > MAX_COOKIE_BYTES) {
-      const message = `the "${this.#options.cookieName}" cookie is ${header.length} bytes, over the ${MAX_COOKIE_BYTES}-byte limit of browsers; store less in the session (an id, not the record)`
-      if (this.#options.oversizedCookie === 'error') return cookieTooLargeError(`${message}, or set oversizedCookie: 'warn' to send it anyway`)
-      request.log.warn(`fastify-cookie-session: ${message}; sent anyway because oversizedCookie is 'warn'`)
+      if (this.#split !== undefined) {
+        const split = this.#split.headers(value, secure, maxAgeSeconds, now)
+        if (typeof split === 'string') return cookieTooLargeError(`${split}; store less in the session (an id, not the record), or raise maxCookies and the server's maxHeaderSize`)
+        headers = split
+      } else {
+        const message = `the "${this.#options.cookieName}" cookie is ${header.length} bytes, over the ${MAX_COOKIE_BYTES}-byte limit of browsers; store less in the session (an id, not the record)`
+        if (this.#options.oversizedCookie === 'error') return cookieTooLargeError(`${message}, or set oversizedCookie: 'warn' to send it anyway (or 'split')`)
+        request.log.warn(`fastify-cookie-session: ${message}; sent anyway because oversizedCookie is 'warn'`)
+      }
     }
-    this.#setCookie(request, target, header, secure)
+    for (const pieceHeader of headers) this.#setCookie(request, target, pieceHeader, secure)
+    this.#deletePieces(request, target, secure, headers.length, incomingPieces)
     return undefined
   }
 
@@ -166,6 +179,21 @@ export class CookieSessionInterface {
   sessionOf (request: FastifyRequest): Session | undefined {
     const session: unknown = (request as unknown as Record<string, unknown>)[this.#options.sessionName]
     return session instanceof Session ? session : undefined
+  }
+
+  /** A request's `Cookie` header that carries the session as a browser would send it back (split when it is too big for one cookie). */
+  requestCookieHeader (session: Session, sealedAtSeconds: number): string {
+    const value = this.seal(session, sealedAtSeconds)
+    if (this.#split === undefined) return this.#cookieNameEquals + value
+    const headers = this.#split.headers(value, false, undefined, sealedAtSeconds)
+    if (typeof headers === 'string') throw cookieTooLargeError(headers)
+    return headers.map((header) => header.slice(0, header.indexOf(';'))).join('; ')
+  }
+
+  /** Pieces `fromIndex` to `toIndex - 1` of a split cookie that the browser holds and the session no longer needs. */
+  #deletePieces (request: FastifyRequest, target: HeaderTarget, secure: boolean, fromIndex: number, toIndex: number): void {
+    if (this.#split === undefined || toIndex <= fromIndex) return
+    for (const header of this.#split.deletionHeaders(secure, fromIndex, toIndex)) this.#setCookie(request, target, header, secure)
   }
 
   /** For `reply.hijack()`: Fastify's hooks will not run, so the session goes straight onto the raw response. */

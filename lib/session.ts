@@ -194,6 +194,12 @@ export class Session<Data extends object = Record<string, unknown>> {
     this.#refusal = firstRefusal
   }
 
+  /** @internal Refuses the incoming cookie before the codec sees it (pieces of a split cookie that do not fit together). */
+  refuse (reason: string): void {
+    this.#opened = true
+    this.#refusal = reason
+  }
+
   /** @internal Why the incoming cookie was refused, if it was. */
   get refusal (): string | undefined {
     return this.#refusal
@@ -204,7 +210,7 @@ export class Session<Data extends object = Record<string, unknown>> {
     return this.#ignoredCookieCount
   }
 
-  /** @internal True when a fallback secret signed the incoming cookie. */
+  /** @internal True when a fallback secret, or a fallback format, sealed the incoming cookie: it is sealed again now. */
   get signedWithFallbackSecret (): boolean {
     return this.#verified !== undefined && this.#verified.keyIndex > 0
   }

@@ -1,15 +1,5 @@
+import { checkAge, type Refusal, type Sealer, type Unsealed } from './sealer.js'
 import type { Signer } from './signer.js'
-
-/** A value that passed signature and age checks. */
-export interface Unsigned {
-  payload: string
-  timestampSeconds: number
-  /** 0 when the current secret signed it; higher when a fallback secret did. */
-  keyIndex: number
-}
-
-/** Why a signed value was refused; the words go to the debug log. */
-export type Refusal = string
 
 /**
  * Strict shape: an optional leading `.` (compressed payload), then three base64url segments.
@@ -38,14 +28,6 @@ function decodeTimestamp (segment: string): number {
   return seconds
 }
 
-/** Why a value signed at `timestampSeconds` is no longer good at `nowSeconds`, or undefined when it is. */
-export function checkAge (timestampSeconds: number, nowSeconds: number, maxAgeSeconds: number, futureToleranceSeconds: number): Refusal | undefined {
-  const ageSeconds = nowSeconds - timestampSeconds
-  if (ageSeconds > maxAgeSeconds) return `signature expired: ${ageSeconds} s old, lifetime ${maxAgeSeconds} s`
-  if (ageSeconds < -futureToleranceSeconds) return `signature is ${-ageSeconds} s in the future`
-  return undefined
-}
-
 export interface TimestampSignerOptions {
   signer: Signer
   /** Longest accepted cookie value, checked before anything else. */
@@ -53,10 +35,10 @@ export interface TimestampSignerOptions {
 }
 
 /**
- * The middle layer, as itsdangerous' `TimestampSigner`: `payload.timestamp.signature`,
+ * The signing sealer, as itsdangerous' `TimestampSigner`: `payload.timestamp.signature`,
  * where the signature covers `payload.timestamp` and the age is checked on every read.
  */
-export class TimestampSigner {
+export class TimestampSigner implements Sealer {
   readonly #signer: Signer
   readonly #maxLength: number
 
@@ -65,7 +47,7 @@ export class TimestampSigner {
     this.#maxLength = maxLength
   }
 
-  sign (payload: string, nowSeconds: number): string {
+  seal (payload: string, nowSeconds: number): string {
     const input = payload + '.' + encodeTimestamp(nowSeconds)
     return input + '.' + this.#signer.sign(input)
   }
@@ -74,7 +56,7 @@ export class TimestampSigner {
    * `maxAgeSeconds` is enforced on every read; `futureToleranceSeconds` forgives a signer whose
    * clock runs slightly ahead (0 means a timestamp from the future is refused, as Flask does).
    */
-  unsign (value: string, nowSeconds: number, maxAgeSeconds: number, futureToleranceSeconds: number): Unsigned | Refusal {
+  unseal (value: string, nowSeconds: number, maxAgeSeconds: number, futureToleranceSeconds: number): Unsealed | Refusal {
     if (value.length > this.#maxLength) return `cookie is ${value.length} characters, over the ${this.#maxLength} limit`
     if (!SIGNED_VALUE.test(value)) return 'cookie is not a signed value'
     const signatureDot = value.lastIndexOf('.')

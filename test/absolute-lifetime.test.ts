@@ -1,42 +1,46 @@
 import t from 'tap'
-import { buildApp, sessionValue, stubClock } from './helpers.js'
+import { buildApp, FORMATS_UNDER_TEST, sessionValue, stubClock } from './helpers.js'
 
 const NOW = 1_700_000_000
 
-t.test('absoluteLifetimeSeconds ends a session that long after login, however often it is refreshed', async (t) => {
-  const clock = stubClock(t, NOW)
-  const { app, logs } = await buildApp(t, { lifetimeSeconds: 600, absoluteLifetimeSeconds: 1800 }, (app) => {
-    app.get('/login', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
-    app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
-    app.get('/keys', async (request) => request.session.keys())
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`absoluteLifetimeSeconds ends a session that long after login, however often it is refreshed (${format} format)`, async (t) => {
+    const clock = stubClock(t, NOW)
+    const { app, logs } = await buildApp(t, { format, lifetimeSeconds: 600, absoluteLifetimeSeconds: 1800 }, (app) => {
+      app.get('/login', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
+      app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
+      app.get('/keys', async (request) => request.session.keys())
+    })
+    let cookie = sessionValue(await app.inject('/login')) as string
+    t.same((await app.inject({ url: '/keys', cookies: { session: cookie } })).json(), ['_permanent', 'user', '_issued_at'], 'the start is kept in the session')
+    for (let step = 1; step <= 3; step++) {
+      clock.seconds = NOW + step * 500
+      const response = await app.inject({ url: '/whoami', cookies: { session: cookie } })
+      t.equal(response.body, 'ann', `${step * 500} s after login, refreshed`)
+      cookie = sessionValue(response) as string
+    }
+    clock.seconds = NOW + 1800
+    cookie = sessionValue(await app.inject({ url: '/whoami', cookies: { session: cookie } })) as string
+    t.ok(cookie, 'still in at exactly the cap')
+    clock.seconds = NOW + 1801
+    t.equal((await app.inject({ url: '/whoami', cookies: { session: cookie } })).body, 'nobody', 'out one second after the cap, though the cookie is fresh')
+    t.ok(logs.some((line) => line.reason === 'session began 1801 s ago, over the absolute lifetime of 1800 s'))
   })
-  let cookie = sessionValue(await app.inject('/login')) as string
-  t.same((await app.inject({ url: '/keys', cookies: { session: cookie } })).json(), ['_permanent', 'user', '_issued_at'], 'the start is kept in the session')
-  for (let step = 1; step <= 3; step++) {
-    clock.seconds = NOW + step * 500
-    const response = await app.inject({ url: '/whoami', cookies: { session: cookie } })
-    t.equal(response.body, 'ann', `${step * 500} s after login, refreshed`)
-    cookie = sessionValue(response) as string
-  }
-  clock.seconds = NOW + 1800
-  cookie = sessionValue(await app.inject({ url: '/whoami', cookies: { session: cookie } })) as string
-  t.ok(cookie, 'still in at exactly the cap')
-  clock.seconds = NOW + 1801
-  t.equal((await app.inject({ url: '/whoami', cookies: { session: cookie } })).body, 'nobody', 'out one second after the cap, though the cookie is fresh')
-  t.ok(logs.some((line) => line.reason === 'session began 1801 s ago, over the absolute lifetime of 1800 s'))
-})
+}
 
-t.test('a cookie that comes back from the cache is held to the cap too', async (t) => {
-  const clock = stubClock(t, NOW)
-  const { app } = await buildApp(t, { lifetimeSeconds: 600, absoluteLifetimeSeconds: 300, refreshEachRequest: false }, (app) => {
-    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
-    app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`a cookie that comes back from the cache is held to the cap too (${format} format)`, async (t) => {
+    const clock = stubClock(t, NOW)
+    const { app } = await buildApp(t, { format, lifetimeSeconds: 600, absoluteLifetimeSeconds: 300, refreshEachRequest: false }, (app) => {
+      app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+      app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
+    })
+    const cookies = { session: sessionValue(await app.inject('/login')) as string }
+    t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann')
+    clock.seconds = NOW + 301
+    t.equal((await app.inject({ url: '/whoami', cookies })).body, 'nobody')
   })
-  const cookies = { session: sessionValue(await app.inject('/login')) as string }
-  t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann')
-  clock.seconds = NOW + 301
-  t.equal((await app.inject({ url: '/whoami', cookies })).body, 'nobody')
-})
+}
 
 t.test('a new login after logout starts a new absolute lifetime', async (t) => {
   const clock = stubClock(t, NOW)

@@ -1,23 +1,15 @@
 import t from 'tap'
-import { SessionCodec, type VerifiedCookie, verifiedEntryBytes } from '../lib/codec.js'
-import { FORMATS } from '../lib/options.js'
-import { TaggedJsonSerializer } from '../lib/serializer.js'
-import { Signer } from '../lib/signer.js'
-import { TimestampSigner } from '../lib/timestamp-signer.js'
+import { type SessionCodec, type VerifiedCookie, verifiedEntryBytes } from '../lib/codec.js'
+import { createSessionCodec, FORMATS } from '../lib/formats.js'
+import { resolveOptions } from '../lib/options.js'
 import { buildApp, sessionValue, setCookies } from './helpers.js'
 
 const NOW = 1_700_000_000
 
+const SECRET = Buffer.from('expensive-cookies-test-secret-32-bytes')
+
 function codecWith (verifiedCacheBytes: number, maxJsonBytes = 16_384) {
-  const signer = new Signer({ secrets: [Buffer.alloc(32, 7)], salt: 'salt', digest: 'sha256', keyDerivation: 'hmac' })
-  return new SessionCodec({
-    timestampSigner: new TimestampSigner({ signer, maxLength: 4096 }),
-    serializer: new TaggedJsonSerializer({ ...FORMATS.default.serializer, maxJsonBytes }),
-    lifetimeSeconds: 60,
-    futureToleranceSeconds: 0,
-    verifiedCacheBytes,
-    absoluteLifetimeSeconds: undefined
-  })
+  return createSessionCodec(resolveOptions({ secret: SECRET, lifetimeSeconds: 60, maxJsonBytes }), verifiedCacheBytes)
 }
 
 const isHit = (codec: SessionCodec, cookie: string) => (codec.open(cookie, NOW) as { record?: unknown }).record === undefined
@@ -71,9 +63,8 @@ t.test('a small cookie that unpacks past maxJsonBytes is refused: a fresh sessio
 })
 
 t.test('an uncompressed payload over maxJsonBytes is refused too', async (t) => {
-  const signer = new Signer({ secrets: [Buffer.alloc(32, 7)], salt: 'salt', digest: 'sha256', keyDerivation: 'hmac' })
   const json = JSON.stringify({ text: 'a'.repeat(2000) })
-  const cookie = new TimestampSigner({ signer, maxLength: 4096 }).sign(Buffer.from(json).toString('base64url'), NOW)
+  const cookie = FORMATS.default.createSealer([SECRET], 'session', 4096).seal(Buffer.from(json).toString('base64url'), NOW)
   t.match(codecWith(0, 4096).open(cookie, NOW), { json })
   t.equal(codecWith(0, 1024).open(cookie, NOW), 'payload is over 1024 bytes')
 })

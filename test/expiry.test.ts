@@ -1,21 +1,21 @@
 import t from 'tap'
-import { buildApp, sessionValue, setCookies, stubClock } from './helpers.js'
+import { buildApp, FORMATS_UNDER_TEST, sessionValue, setCookies, stubClock } from './helpers.js'
 
 const NOW = 1_700_000_000
 const LIFETIME = 600
 
-async function appAt (t: Parameters<typeof buildApp>[0]) {
-  return buildApp(t, { lifetimeSeconds: LIFETIME }, (app) => {
+async function appAt (t: Parameters<typeof buildApp>[0], format: typeof FORMATS_UNDER_TEST[number]) {
+  return buildApp(t, { format, lifetimeSeconds: LIFETIME }, (app) => {
     app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
     app.get('/remember', async (request) => { request.session.set('user', 'ann'); request.session.permanent = true; return 'ok' })
     app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
   })
 }
 
-for (const kind of ['/login', '/remember']) {
-  t.test(`the server enforces lifetimeSeconds to the second (${kind === '/login' ? 'browser-session' : 'permanent'} cookie)`, async (t) => {
+for (const [kind, format] of FORMATS_UNDER_TEST.flatMap((format) => [['/login', format], ['/remember', format]] as const)) {
+  t.test(`the server enforces lifetimeSeconds to the second (${kind === '/login' ? 'browser-session' : 'permanent'} cookie, ${format} format)`, async (t) => {
     const clock = stubClock(t, NOW)
-    const { app, logs } = await appAt(t)
+    const { app, logs } = await appAt(t, format)
     const cookies = { session: sessionValue(await app.inject(kind)) as string }
     for (const [offset, expected] of [[LIFETIME - 1, 'ann'], [LIFETIME, 'ann'], [LIFETIME + 1, 'nobody']] as const) {
       clock.seconds = NOW + offset
@@ -25,24 +25,28 @@ for (const kind of ['/login', '/remember']) {
   })
 }
 
-t.test('an expired cookie is deleted, checked even when the verification is cached', async (t) => {
-  const clock = stubClock(t, NOW)
-  const { app } = await appAt(t)
-  const cookies = { session: sessionValue(await app.inject('/login')) as string }
-  t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann', 'verified once, now cached')
-  clock.seconds = NOW + LIFETIME + 1
-  const expired = await app.inject({ url: '/whoami', cookies })
-  t.equal(expired.body, 'nobody')
-  t.match(setCookies(expired), [/^session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0/])
-})
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`an expired cookie is deleted, checked even when the verification is cached (${format} format)`, async (t) => {
+    const clock = stubClock(t, NOW)
+    const { app } = await appAt(t, format)
+    const cookies = { session: sessionValue(await app.inject('/login')) as string }
+    t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann', 'verified once, now cached')
+    clock.seconds = NOW + LIFETIME + 1
+    const expired = await app.inject({ url: '/whoami', cookies })
+    t.equal(expired.body, 'nobody')
+    t.match(setCookies(expired), [/^session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0/])
+  })
+}
 
-t.test('a timestamp from the future is accepted within 5 s of clock skew, refused beyond', async (t) => {
-  const clock = stubClock(t, NOW)
-  const { app, logs } = await appAt(t)
-  const cookies = { session: sessionValue(await app.inject('/login')) as string }
-  clock.seconds = NOW - 5
-  t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann')
-  clock.seconds = NOW - 6
-  t.equal((await app.inject({ url: '/whoami', cookies })).body, 'nobody')
-  t.ok(logs.some((line) => line.reason === 'signature is 6 s in the future'))
-})
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`a timestamp from the future is accepted within 5 s of clock skew, refused beyond (${format} format)`, async (t) => {
+    const clock = stubClock(t, NOW)
+    const { app, logs } = await appAt(t, format)
+    const cookies = { session: sessionValue(await app.inject('/login')) as string }
+    clock.seconds = NOW - 5
+    t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann')
+    clock.seconds = NOW - 6
+    t.equal((await app.inject({ url: '/whoami', cookies })).body, 'nobody')
+    t.ok(logs.some((line) => line.reason === 'signature is 6 s in the future'))
+  })
+}

@@ -4,9 +4,9 @@ import Fastify, { type FastifyRequest } from 'fastify'
 import t from 'tap'
 import cookieSession, { type FlashRequest } from '../index.js'
 import { ERROR_CODES } from '../lib/errors.js'
-import { FORMATS } from '../lib/options.js'
+import { FORMATS, type FormatName } from '../lib/formats.js'
 import { TaggedJsonSerializer, tuple } from '../lib/serializer.js'
-import { buildApp, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
+import { buildApp, FORMATS_UNDER_TEST, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
 
 /** `flash: true` adds the methods; their types are opt-in (see the README), so tests name them here. */
 const flashing = (request: FastifyRequest) => request as unknown as FlashRequest
@@ -26,7 +26,7 @@ const FLASK_COOKIE = '.eJyrVopPy0kszkgtVrKKrlZSKAFSSrmpxcWJ6alKOkoeqTk5-UqxtTowq
 const FLASK_SIGNED_AT_SECONDS = 1795728713
 const FLASK_FLASHES_JSON = '{"_flashes":[{" t":["message","Hello"]},{" t":["warning","Careful"]},{" t":["message","H\\u00e9llo <b>"]}]}'
 
-async function flashApp (t: Parameters<typeof buildApp>[0], format: 'default' | 'flask' = 'default') {
+async function flashApp (t: Parameters<typeof buildApp>[0], format: FormatName = 'default') {
   const { app } = await buildApp(t, { flash: true, format }, (app) => {
     app.get('/flash', async (request) => {
       const { flash } = flashing(request)
@@ -57,24 +57,26 @@ async function flashApp (t: Parameters<typeof buildApp>[0], format: 'default' | 
   return app
 }
 
-t.test('flash() keeps a message until a later request reads it with flashedMessages(), once', async (t) => {
-  const app = await flashApp(t)
-  const flashed = await app.inject('/flash')
-  const cookies = { session: sessionValue(flashed) as string }
-  t.same(app.readSessionCookie(flashed), { _flashes: [['message', 'Hello'], ['warning', 'Careful'], ['message', 'Héllo <b>']] })
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`flash() keeps a message until a later request reads it with flashedMessages(), once (${format} format)`, async (t) => {
+    const app = await flashApp(t, format)
+    const flashed = await app.inject('/flash')
+    const cookies = { session: sessionValue(flashed) as string }
+    t.same(app.readSessionCookie(flashed), { _flashes: [['message', 'Hello'], ['warning', 'Careful'], ['message', 'Héllo <b>']] })
 
-  const read = await app.inject({ url: '/messages', cookies })
-  t.same(read.json(), {
-    messages: ['Hello', 'Careful', 'Héllo <b>'],
-    again: [['message', 'Hello'], ['warning', 'Careful'], ['message', 'Héllo <b>']],
-    modified: true
-  }, 'every call in the request sees what the first one took, as in Flask')
-  t.match(setCookies(read), [/^session=; Expires=Thu, 01 Jan 1970/], 'taking the only data empties the session and deletes the cookie')
+    const read = await app.inject({ url: '/messages', cookies })
+    t.same(read.json(), {
+      messages: ['Hello', 'Careful', 'Héllo <b>'],
+      again: [['message', 'Hello'], ['warning', 'Careful'], ['message', 'Héllo <b>']],
+      modified: true
+    }, 'every call in the request sees what the first one took, as in Flask')
+    t.match(setCookies(read), [/^session=; Expires=Thu, 01 Jan 1970/], 'taking the only data empties the session and deletes the cookie')
 
-  const none = await app.inject({ url: '/messages', cookies: { session: '' } })
-  t.same(none.json(), { messages: [], again: [], modified: false }, 'nothing to take: the session is not modified')
-  t.same(setCookies(none), [])
-})
+    const none = await app.inject({ url: '/messages', cookies: { session: '' } })
+    t.same(none.json(), { messages: [], again: [], modified: false }, 'nothing to take: the session is not modified')
+    t.same(setCookies(none), [])
+  })
+}
 
 t.test('categoryFilter returns the chosen categories and, as Flask, takes out the others too', async (t) => {
   const app = await flashApp(t)
@@ -84,13 +86,15 @@ t.test('categoryFilter returns the chosen categories and, as Flask, takes out th
   t.same(app.readSessionCookie(read), {})
 })
 
-t.test('reading flashes keeps the rest of the session', async (t) => {
-  const app = await flashApp(t)
-  const login = await app.inject('/with-other-data')
-  const read = await app.inject({ url: '/messages', cookies: { session: sessionValue(login) as string } })
-  t.same(read.json().messages, ['Welcome'])
-  t.same(app.readSessionCookie(read), { username: 'alice' })
-})
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`reading flashes keeps the rest of the session (${format} format)`, async (t) => {
+    const app = await flashApp(t, format)
+    const login = await app.inject('/with-other-data')
+    const read = await app.inject({ url: '/messages', cookies: { session: sessionValue(login) as string } })
+    t.same(read.json().messages, ['Welcome'])
+    t.same(app.readSessionCookie(read), { username: 'alice' })
+  })
+}
 
 t.test('Flask mode stores flashes exactly as Flask: a list of tuples under _flashes', async (t) => {
   stubClock(t, FLASK_SIGNED_AT_SECONDS)

@@ -5,6 +5,9 @@ import type { CookieSessionOptions } from '../lib/options.js'
 
 export const SECRET = 'test-secret-of-at-least-32-bytes!!'
 
+/** Formats in which every session rule is tested; Flask's has its own tests against Flask. */
+export const FORMATS_UNDER_TEST = ['default', 'encrypted'] as const
+
 export interface LogLine { level: number, msg: string, reason?: string }
 
 /** An app with the plugin and a log we can read; closed when the test ends. */

@@ -2,27 +2,16 @@ import { createHmac } from 'node:crypto'
 import { deflateSync } from 'node:zlib'
 import fc from 'fast-check'
 import t from 'tap'
-import { SessionCodec } from '../lib/codec.js'
-import { FORMATS } from '../lib/options.js'
-import { TaggedJsonSerializer } from '../lib/serializer.js'
-import { Signer } from '../lib/signer.js'
-import { encodeTimestamp, TimestampSigner } from '../lib/timestamp-signer.js'
-import { buildApp, SECRET, sessionValue } from './helpers.js'
+import { createSessionCodec, type FormatName } from '../lib/formats.js'
+import { resolveOptions } from '../lib/options.js'
+import { encodeTimestamp } from '../lib/timestamp-signer.js'
+import { buildApp, FORMATS_UNDER_TEST, SECRET, sessionValue } from './helpers.js'
 
 const NOW = 1_700_000_000
 const SALT = 'fastify-cookie-session.v1.session'
 
-function codecFor (format: 'default' | 'flask', secret = SECRET, salt = SALT) {
-  const preset = FORMATS[format]
-  const signer = new Signer({ secrets: [Buffer.from(secret)], salt, digest: preset.digest, keyDerivation: preset.keyDerivation })
-  return new SessionCodec({
-    timestampSigner: new TimestampSigner({ signer, maxLength: 4096 }),
-    serializer: new TaggedJsonSerializer(preset.serializer),
-    lifetimeSeconds: 3600,
-    futureToleranceSeconds: preset.futureToleranceSeconds,
-    verifiedCacheBytes: 64 * 1024,
-    absoluteLifetimeSeconds: undefined
-  })
+function codecFor (format: FormatName, secret = SECRET, cookieName = 'session') {
+  return createSessionCodec(resolveOptions({ secret, format, cookieName, lifetimeSeconds: 3600 }), 64 * 1024)
 }
 
 /** A validly signed cookie around any payload segment: what only a secret holder could make. */
@@ -33,7 +22,8 @@ function signRaw (payloadSegment: string): string {
 }
 
 const codec = codecFor('default')
-const flaskCodec = codecFor('flask', 'dev', 'cookie-session')
+const flaskCodec = codecFor('flask', 'dev')
+const encryptedCodec = codecFor('encrypted')
 const sample = new Map<string, unknown>([['user', 'ann'], ['roles', ['admin']], ['when', new Date(0)]])
 const large = new Map<string, unknown>([['blob', 'abc'.repeat(200)]])
 const valid = codec.seal(sample, NOW)
@@ -70,10 +60,13 @@ t.test('random bytes never throw out of the decoder and are never accepted', asy
   fc.assert(fc.property(fc.stringMatching(/^\.?[\w-]{1,80}\.[\w-]{0,8}\.[\w-]{1,50}$/), (value) => {
     t.type(codec.open(value, NOW), 'string')
   }), { numRuns: 2000 })
+  fc.assert(fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 6000 }), fc.stringMatching(/^[\w-]{60,400}$/), fc.uint8Array({ minLength: 50, maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('base64url'))), (value) => {
+    t.type(encryptedCodec.open(value, NOW), 'string')
+  }), { numRuns: 2000 })
 })
 
-t.test('any mutation of a valid cookie is refused (no forgery), and never throws, in both formats', async (t) => {
-  for (const using of [codec, flaskCodec]) {
+t.test('any mutation of a valid cookie is refused (no forgery), and never throws, in every format', async (t) => {
+  for (const using of [codec, flaskCodec, encryptedCodec]) {
     for (const original of [using.seal(sample, NOW), using.seal(large, NOW)]) {
       t.type(opensTo(original, using), 'object')
       fc.assert(fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (changes) => {
@@ -85,11 +78,18 @@ t.test('any mutation of a valid cookie is refused (no forgery), and never throws
   }
 })
 
-t.test('the wrong secret, another cookie name, or the other format never verifies', async (t) => {
+t.test('the wrong secret, another cookie name, or another format never verifies', async (t) => {
   t.equal(codecFor('default', 'another-secret-of-at-least-32-bytes').open(valid, NOW), 'signature does not match')
-  t.equal(codecFor('default', SECRET, 'fastify-cookie-session.v1.other').open(valid, NOW), 'signature does not match')
-  t.equal(codecFor('flask', SECRET, 'cookie-session').open(valid, NOW), 'signature does not match')
+  t.equal(codecFor('default', SECRET, 'other').open(valid, NOW), 'signature does not match')
+  t.equal(codecFor('flask', SECRET).open(valid, NOW), 'signature does not match')
   t.equal(codec.open(flaskCodec.seal(sample, NOW), NOW), 'signature does not match')
+  const sealed = encryptedCodec.seal(sample, NOW)
+  const unknownKey = 'cookie was encrypted with a key this app does not have (another secret or cookie name)'
+  t.equal(codecFor('encrypted', 'another-secret-of-at-least-32-bytes').open(sealed, NOW), unknownKey)
+  t.equal(codecFor('encrypted', SECRET, 'other').open(sealed, NOW), unknownKey)
+  t.equal(codec.open(sealed, NOW), 'cookie is not a signed value')
+  t.equal(encryptedCodec.open(valid, NOW), 'cookie is not an encrypted value')
+  t.equal(encryptedCodec.open(flaskCodec.seal(sample, NOW), NOW), 'cookie is not an encrypted value')
 })
 
 t.test('validly signed hostile payloads give a clear refusal or plain data, never a polluted prototype', async (t) => {
@@ -114,18 +114,24 @@ t.test('validly signed hostile payloads give a clear refusal or plain data, neve
   t.match(opensTo('a'.repeat(1_000_000)), /over the 4096 limit/, 'a huge cookie is refused before any decoding')
 })
 
-t.test('no hostile cookie causes a 5xx through a real route', async (t) => {
-  const { app } = await buildApp(t, {}, (app) => {
-    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
-    app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`no hostile cookie causes a 5xx through a real route, and the cookie is deleted (${format} format)`, async (t) => {
+    const { app } = await buildApp(t, { format }, (app) => {
+      app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+      app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
+    })
+    const cookie = sessionValue(await app.inject('/login')) as string
+    await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 2 }), async (changes) => {
+      const mutated = changes.reduce(mutate, cookie)
+      // The Cookie header parser trims spaces and quotes and decodes %XX, so some mutations give back the very same value: no forgery.
+      const parsed = app.parseCookie(`session=${mutated}`).session
+      fc.pre(parsed !== cookie)
+      const response = await app.inject({ url: '/whoami', headers: { cookie: `session=${mutated}` } })
+      t.equal(response.statusCode, 200)
+      t.equal(response.body, 'nobody')
+      // A mutation that leaves an empty value (cut to nothing) is no cookie at all: nothing to delete.
+      if (parsed) t.match(response.headers['set-cookie'], /^session=; Expires=Thu, 01 Jan 1970/)
+      else t.equal(response.headers['set-cookie'], undefined)
+    }), { numRuns: 1000 })
   })
-  const cookie = sessionValue(await app.inject('/login')) as string
-  await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 2 }), async (changes) => {
-    const mutated = changes.reduce(mutate, cookie)
-    // The Cookie header parser trims spaces and quotes and decodes %XX, so some mutations give back the very same value: no forgery.
-    fc.pre(app.parseCookie(`session=${mutated}`).session !== cookie)
-    const response = await app.inject({ url: '/whoami', headers: { cookie: `session=${mutated}` } })
-    t.equal(response.statusCode, 200)
-    t.equal(response.body, 'nobody')
-  }), { numRuns: 1000 })
-})
+}

@@ -1,54 +1,60 @@
 import t from 'tap'
-import { buildApp, sessionValue, setCookies, stubClock } from './helpers.js'
+import { buildApp, FORMATS_UNDER_TEST, sessionValue, setCookies, stubClock } from './helpers.js'
 
 const NOW = 1_700_000_000
 
-t.test('a permanent session gets Max-Age = lifetimeSeconds and the matching Expires', async (t) => {
-  stubClock(t, NOW)
-  const { app } = await buildApp(t, { lifetimeSeconds: 3600 }, (app) => {
-    app.get('/remember', async (request) => { request.session.set('user', 'ann'); request.session.permanent = true; return 'ok' })
-    app.get('/flag', async (request) => request.session.permanent)
-    app.get('/forget', async (request) => { request.session.permanent = false; return 'ok' })
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`a permanent session gets Max-Age = lifetimeSeconds and the matching Expires (${format} format)`, async (t) => {
+    stubClock(t, NOW)
+    const { app } = await buildApp(t, { format, lifetimeSeconds: 3600 }, (app) => {
+      app.get('/remember', async (request) => { request.session.set('user', 'ann'); request.session.permanent = true; return 'ok' })
+      app.get('/flag', async (request) => request.session.permanent)
+      app.get('/forget', async (request) => { request.session.permanent = false; return 'ok' })
+    })
+    const remembered = await app.inject('/remember')
+    t.match(setCookies(remembered), [/^session=[\w.-]+; Expires=Tue, 14 Nov 2023 23:13:20 GMT; Max-Age=3600; HttpOnly; Path=\/; SameSite=Lax$/])
+    const cookies = { session: sessionValue(remembered) as string }
+    t.equal((await app.inject({ url: '/flag', cookies })).body, 'true', 'permanent survives the round trip')
+    const forgotten = await app.inject({ url: '/forget', cookies })
+    t.match(setCookies(forgotten), [/^session=[\w.-]+; HttpOnly; Path=\/; SameSite=Lax$/], 'a non-permanent cookie is a browser-session cookie')
+    t.equal((await app.inject({ url: '/flag', cookies: { session: sessionValue(forgotten) as string } })).body, 'false')
   })
-  const remembered = await app.inject('/remember')
-  t.match(setCookies(remembered), [/^session=[\w.-]+; Expires=Tue, 14 Nov 2023 23:13:20 GMT; Max-Age=3600; HttpOnly; Path=\/; SameSite=Lax$/])
-  const cookies = { session: sessionValue(remembered) as string }
-  t.equal((await app.inject({ url: '/flag', cookies })).body, 'true', 'permanent survives the round trip')
-  const forgotten = await app.inject({ url: '/forget', cookies })
-  t.match(setCookies(forgotten), [/^session=[\w.-]+; HttpOnly; Path=\/; SameSite=Lax$/], 'a non-permanent cookie is a browser-session cookie')
-  t.equal((await app.inject({ url: '/flag', cookies: { session: sessionValue(forgotten) as string } })).body, 'false')
-})
+}
 
-t.test('a permanent session is refreshed on every request, even one that never touches it', async (t) => {
-  const clock = stubClock(t, NOW)
-  const { app } = await buildApp(t, { lifetimeSeconds: 3600 }, (app) => {
-    app.get('/remember', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
-    app.get('/untouched', async () => 'ok')
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`a permanent session is refreshed on every request, even one that never touches it (${format} format)`, async (t) => {
+    const clock = stubClock(t, NOW)
+    const { app } = await buildApp(t, { format, lifetimeSeconds: 3600 }, (app) => {
+      app.get('/remember', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
+      app.get('/untouched', async () => 'ok')
+    })
+    let cookie = sessionValue(await app.inject('/remember')) as string
+    clock.seconds += 3000
+    const refreshed = await app.inject({ url: '/untouched', cookies: { session: cookie } })
+    t.match(setCookies(refreshed), [/Expires=Wed, 15 Nov 2023 00:03:20 GMT; Max-Age=3600/], 'the deadline moved')
+    t.equal(refreshed.headers.vary, 'Cookie', 'Set-Cookie always comes with Vary: Cookie')
+    cookie = sessionValue(refreshed) as string
+    clock.seconds += 3000
+    t.ok(sessionValue(await app.inject({ url: '/untouched', cookies: { session: cookie } })), 'still valid 6000 s after login thanks to the refresh')
   })
-  let cookie = sessionValue(await app.inject('/remember')) as string
-  clock.seconds += 3000
-  const refreshed = await app.inject({ url: '/untouched', cookies: { session: cookie } })
-  t.match(setCookies(refreshed), [/Expires=Wed, 15 Nov 2023 00:03:20 GMT; Max-Age=3600/], 'the deadline moved')
-  t.equal(refreshed.headers.vary, 'Cookie', 'Set-Cookie always comes with Vary: Cookie')
-  cookie = sessionValue(refreshed) as string
-  clock.seconds += 3000
-  t.ok(sessionValue(await app.inject({ url: '/untouched', cookies: { session: cookie } })), 'still valid 6000 s after login thanks to the refresh')
-})
+}
 
-t.test('with refreshEachRequest off, the deadline stays at the last change', async (t) => {
-  const clock = stubClock(t, NOW)
-  const { app } = await buildApp(t, { lifetimeSeconds: 3600, refreshEachRequest: false }, (app) => {
-    app.get('/remember', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
-    app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`with refreshEachRequest off, the deadline stays at the last change (${format} format)`, async (t) => {
+    const clock = stubClock(t, NOW)
+    const { app } = await buildApp(t, { format, lifetimeSeconds: 3600, refreshEachRequest: false }, (app) => {
+      app.get('/remember', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
+      app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
+    })
+    const cookie = sessionValue(await app.inject('/remember')) as string
+    clock.seconds += 3000
+    const response = await app.inject({ url: '/whoami', cookies: { session: cookie } })
+    t.equal(response.body, 'ann')
+    t.same(setCookies(response), [], 'no refresh')
+    clock.seconds += 601
+    t.equal((await app.inject({ url: '/whoami', cookies: { session: cookie } })).body, 'nobody', 'expired at the fixed deadline')
   })
-  const cookie = sessionValue(await app.inject('/remember')) as string
-  clock.seconds += 3000
-  const response = await app.inject({ url: '/whoami', cookies: { session: cookie } })
-  t.equal(response.body, 'ann')
-  t.same(setCookies(response), [], 'no refresh')
-  clock.seconds += 601
-  t.equal((await app.inject({ url: '/whoami', cookies: { session: cookie } })).body, 'nobody', 'expired at the fixed deadline')
-})
+}
 
 t.test('_permanent alone is not an empty session', async (t) => {
   stubClock(t, NOW)

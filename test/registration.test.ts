@@ -46,6 +46,11 @@ t.test('Flask mode has no secret length rule, as Flask', async (t) => {
   t.match(await registerWith({ secret: '', format: 'flask' }), { message: /option "secret" is 0 bytes; it needs at least 1/ })
 })
 
+t.test('the encrypted format takes the same secrets as the default: at least 32 bytes, one or an array', async (t) => {
+  t.equal(await registerWith({ secret: [SECRET, Buffer.alloc(32, 2)], format: 'encrypted' }), undefined)
+  t.match(await registerWith({ secret: 'dev', format: 'encrypted' }), { code: 'FST_COOKIE_SESSION_WEAK_SECRET', message: /option "secret" is 3 bytes; it needs at least 32/ })
+})
+
 t.test('an unknown option or a wrong type fails register, naming it', async (t) => {
   t.match(await registerWith({ secret: SECRET, colour: 'red' }), { code: 'FST_COOKIE_SESSION_INVALID_OPTION', message: /unknown option "colour"; known options: secret, cookieName/ })
   t.match(await registerWith({ secret: SECRET, maxAge: 60 }), { message: /unknown option "maxAge"; did you mean "lifetimeSeconds"\?/ })
@@ -57,7 +62,7 @@ t.test('an unknown option or a wrong type fails register, naming it', async (t) 
   }
   t.match(await registerWith({ secret: SECRET, absoluteLifetimeSeconds: 0 }), { message: /option "absoluteLifetimeSeconds" must be a positive whole number of seconds, got 0/ })
   t.match(await registerWith({ secret: SECRET, refreshEachRequest: 'yes' }), { message: /option "refreshEachRequest" must be one of true, false, got "yes"/ })
-  t.match(await registerWith({ secret: SECRET, format: 'json' }), { message: /option "format" must be one of "default", "flask"/ })
+  t.match(await registerWith({ secret: SECRET, format: 'json' }), { message: /option "format" must be one of "default", "flask", "encrypted", got "json"/ })
   t.match(await registerWith({ secret: SECRET, oversizedCookie: 'drop' }), { message: /option "oversizedCookie" must be one of "error", "warn"/ })
 })
 

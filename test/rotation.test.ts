@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildApp, sessionValue, setCookies } from './helpers.js'
+import { buildApp, FORMATS_UNDER_TEST, sessionValue, setCookies } from './helpers.js'
 
 const OLD = 'the-old-secret-that-is-32-bytes-long'
 const NEW = 'the-new-secret-that-is-32-bytes-long'
@@ -9,17 +9,19 @@ function routes (app: Parameters<Parameters<typeof buildApp>[2] & object>[0]): v
   app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
 }
 
-t.test('adding a secret logs nobody out; the cookie is re-signed with the new one', async (t) => {
-  const before = await buildApp(t, { secret: OLD }, routes)
-  const oldCookie = sessionValue(await before.app.inject('/login')) as string
-  const after = await buildApp(t, { secret: [NEW, OLD] }, routes)
-  const response = await after.app.inject({ url: '/whoami', cookies: { session: oldCookie } })
-  t.equal(response.body, 'ann')
-  const resigned = sessionValue(response) as string
-  t.ok(resigned, 'a cookie signed by a fallback secret is re-signed on that response')
-  t.not(resigned, oldCookie)
-  const newOnly = await buildApp(t, { secret: NEW }, routes)
-  t.equal((await newOnly.app.inject({ url: '/whoami', cookies: { session: resigned } })).body, 'ann', 'the new cookie is signed by the new secret')
-  t.same(setCookies(await after.app.inject({ url: '/whoami', cookies: { session: resigned } })), [], 'a current cookie is not re-signed')
-  t.equal((await newOnly.app.inject({ url: '/whoami', cookies: { session: oldCookie } })).body, 'nobody', 'a removed secret is refused')
-})
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`adding a secret logs nobody out; the cookie is re-signed with the new one (${format} format)`, async (t) => {
+    const before = await buildApp(t, { format, secret: OLD }, routes)
+    const oldCookie = sessionValue(await before.app.inject('/login')) as string
+    const after = await buildApp(t, { format, secret: [NEW, OLD] }, routes)
+    const response = await after.app.inject({ url: '/whoami', cookies: { session: oldCookie } })
+    t.equal(response.body, 'ann')
+    const resigned = sessionValue(response) as string
+    t.ok(resigned, 'a cookie signed by a fallback secret is re-signed on that response')
+    t.not(resigned, oldCookie)
+    const newOnly = await buildApp(t, { format, secret: NEW }, routes)
+    t.equal((await newOnly.app.inject({ url: '/whoami', cookies: { session: resigned } })).body, 'ann', 'the new cookie is signed by the new secret')
+    t.same(setCookies(await after.app.inject({ url: '/whoami', cookies: { session: resigned } })), [], 'a current cookie is not re-signed')
+    t.equal((await newOnly.app.inject({ url: '/whoami', cookies: { session: oldCookie } })).body, 'nobody', 'a removed secret is refused')
+  })
+}

@@ -1,54 +1,60 @@
 import t from 'tap'
-import { buildApp, sessionValue, setCookies } from './helpers.js'
+import { buildApp, FORMATS_UNDER_TEST, sessionValue, setCookies } from './helpers.js'
 
-t.test('the cookie is sent only when the session changed', async (t) => {
-  const { app } = await buildApp(t, {}, (app) => {
-    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
-    app.get('/read', async (request) => request.session.get('user'))
-    app.get('/same', async (request) => { request.session.get('user'); request.session.has('x'); return 'ok' })
-    app.get('/untouched', async () => 'ok')
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`the cookie is sent only when the session changed (${format} format)`, async (t) => {
+    const { app } = await buildApp(t, { format }, (app) => {
+      app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+      app.get('/read', async (request) => request.session.get('user'))
+      app.get('/same', async (request) => { request.session.get('user'); request.session.has('x'); return 'ok' })
+      app.get('/untouched', async () => 'ok')
+    })
+    const login = await app.inject('/login')
+    t.match(setCookies(login), [/^session=[\w.-]+; HttpOnly; Path=\/; SameSite=Lax$/])
+    const cookies = { session: sessionValue(login) as string }
+    for (const url of ['/read', '/same', '/untouched']) {
+      t.same(setCookies(await app.inject({ url, cookies })), [], `${url} sends no cookie`)
+    }
+    t.same(setCookies(await app.inject('/untouched')), [], 'no cookie in, none out')
   })
-  const login = await app.inject('/login')
-  t.match(setCookies(login), [/^session=[\w-]+\.[\w-]+\.[\w-]+; HttpOnly; Path=\/; SameSite=Lax$/])
-  const cookies = { session: sessionValue(login) as string }
-  for (const url of ['/read', '/same', '/untouched']) {
-    t.same(setCookies(await app.inject({ url, cookies })), [], `${url} sends no cookie`)
-  }
-  t.same(setCookies(await app.inject('/untouched')), [], 'no cookie in, none out')
-})
+}
 
-t.test('a nested change is detected, not lost', async (t) => {
-  const { app } = await buildApp(t, {}, (app) => {
-    app.get('/start', async (request) => { request.session.set('cart', ['apple']); request.session.set('profile', { name: 'a' }); return 'ok' })
-    app.get('/add', async (request) => { (request.session.get('cart') as string[]).push('pear'); return 'ok' })
-    app.get('/look', async (request) => { (request.session.get('cart') as string[]).includes('pear'); return 'ok' })
-    app.get('/rename', async (request) => { (request.session.toJSON().profile as { name: string }).name = 'b'; return 'ok' })
-    app.get('/show', async (request) => request.session.toJSON())
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`a nested change is detected, not lost (${format} format)`, async (t) => {
+    const { app } = await buildApp(t, { format }, (app) => {
+      app.get('/start', async (request) => { request.session.set('cart', ['apple']); request.session.set('profile', { name: 'a' }); return 'ok' })
+      app.get('/add', async (request) => { (request.session.get('cart') as string[]).push('pear'); return 'ok' })
+      app.get('/look', async (request) => { (request.session.get('cart') as string[]).includes('pear'); return 'ok' })
+      app.get('/rename', async (request) => { (request.session.toJSON().profile as { name: string }).name = 'b'; return 'ok' })
+      app.get('/show', async (request) => request.session.toJSON())
+    })
+    let cookie = sessionValue(await app.inject('/start')) as string
+    const added = await app.inject({ url: '/add', cookies: { session: cookie } })
+    cookie = sessionValue(added) as string
+    t.ok(cookie, 'pushing into a stored array re-signs the cookie')
+    t.same(setCookies(await app.inject({ url: '/look', cookies: { session: cookie } })), [], 'reading a nested value without changing it sends nothing')
+    cookie = sessionValue(await app.inject({ url: '/rename', cookies: { session: cookie } })) as string
+    t.same((await app.inject({ url: '/show', cookies: { session: cookie } })).json(), { cart: ['apple', 'pear'], profile: { name: 'b' } })
   })
-  let cookie = sessionValue(await app.inject('/start')) as string
-  const added = await app.inject({ url: '/add', cookies: { session: cookie } })
-  cookie = sessionValue(added) as string
-  t.ok(cookie, 'pushing into a stored array re-signs the cookie')
-  t.same(setCookies(await app.inject({ url: '/look', cookies: { session: cookie } })), [], 'reading a nested value without changing it sends nothing')
-  cookie = sessionValue(await app.inject({ url: '/rename', cookies: { session: cookie } })) as string
-  t.same((await app.inject({ url: '/show', cookies: { session: cookie } })).json(), { cart: ['apple', 'pear'], profile: { name: 'b' } })
-})
+}
 
-t.test('emptying the session deletes the cookie', async (t) => {
-  const { app } = await buildApp(t, {}, (app) => {
-    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
-    app.get('/logout', async (request) => { request.session.pop('user'); return 'ok' })
-    app.get('/clear', async (request) => { request.session.clear(); return 'ok' })
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`emptying the session deletes the cookie (${format} format)`, async (t) => {
+    const { app } = await buildApp(t, { format }, (app) => {
+      app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+      app.get('/logout', async (request) => { request.session.pop('user'); return 'ok' })
+      app.get('/clear', async (request) => { request.session.clear(); return 'ok' })
+    })
+    const cookies = { session: sessionValue(await app.inject('/login')) as string }
+    const deletion = 'session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/; SameSite=Lax'
+    const logout = await app.inject({ url: '/logout', cookies })
+    t.same(setCookies(logout), [deletion])
+    t.equal(logout.headers.vary, 'Cookie')
+    t.equal(logout.headers['cache-control'], 'private')
+    t.same(setCookies(await app.inject({ url: '/clear' })), [deletion], 'clear() on a new session still deletes, as in Flask')
+    t.same(setCookies(await app.inject({ url: '/logout' })), [], 'popping a missing key changes nothing')
   })
-  const cookies = { session: sessionValue(await app.inject('/login')) as string }
-  const deletion = 'session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/; SameSite=Lax'
-  const logout = await app.inject({ url: '/logout', cookies })
-  t.same(setCookies(logout), [deletion])
-  t.equal(logout.headers.vary, 'Cookie')
-  t.equal(logout.headers['cache-control'], 'private')
-  t.same(setCookies(await app.inject({ url: '/clear' })), [deletion], 'clear() on a new session still deletes, as in Flask')
-  t.same(setCookies(await app.inject({ url: '/logout' })), [], 'popping a missing key changes nothing')
-})
+}
 
 t.test('Vary: Cookie whenever the session was accessed, by any method', async (t) => {
   const { app } = await buildApp(t, {}, (app) => {
@@ -68,14 +74,16 @@ t.test('Vary: Cookie whenever the session was accessed, by any method', async (t
   t.equal((await app.inject('/untouched')).headers.vary, undefined)
 })
 
-t.test('Cache-Control: private with Set-Cookie, unless the app chose its own', async (t) => {
-  const { app } = await buildApp(t, {}, (app) => {
-    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
-    app.get('/cached', async (request, reply) => { reply.header('cache-control', 'no-store'); request.session.set('user', 'ann'); return 'ok' })
+for (const format of FORMATS_UNDER_TEST) {
+  t.test(`Cache-Control: private with Set-Cookie, unless the app chose its own (${format} format)`, async (t) => {
+    const { app } = await buildApp(t, { format }, (app) => {
+      app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+      app.get('/cached', async (request, reply) => { reply.header('cache-control', 'no-store'); request.session.set('user', 'ann'); return 'ok' })
+    })
+    t.equal((await app.inject('/login')).headers['cache-control'], 'private')
+    t.equal((await app.inject('/cached')).headers['cache-control'], 'no-store')
   })
-  t.equal((await app.inject('/login')).headers['cache-control'], 'private')
-  t.equal((await app.inject('/cached')).headers['cache-control'], 'no-store')
-})
+}
 
 t.test('an error reply still carries the session, as in Flask', async (t) => {
   const { app } = await buildApp(t, {}, (app) => {

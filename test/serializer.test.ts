@@ -1,10 +1,10 @@
 import t from 'tap'
-import { SessionCodec, type VerifiedCookie, verifiedEntryBytes } from '../lib/codec.js'
+import { type SessionCodec, type VerifiedCookie, verifiedEntryBytes } from '../lib/codec.js'
+import { createSessionCodec, FORMATS } from '../lib/formats.js'
 import { parseJson } from '../lib/json-parse.js'
-import { FORMATS } from '../lib/options.js'
+import { resolveOptions } from '../lib/options.js'
 import { TaggedJsonSerializer } from '../lib/serializer.js'
 import { Signer } from '../lib/signer.js'
-import { TimestampSigner } from '../lib/timestamp-signer.js'
 
 const flask = new TaggedJsonSerializer(FORMATS.flask.serializer)
 const plain = new TaggedJsonSerializer(FORMATS.default.serializer)
@@ -60,8 +60,7 @@ t.test('compression is used only when it saves at least two bytes', async (t) =>
 })
 
 function codecWith (lifetimeSeconds: number, verifiedCacheBytes: number) {
-  const signer = new Signer({ secrets: [Buffer.alloc(32, 7)], salt: 'salt', digest: 'sha256', keyDerivation: 'hmac' })
-  return new SessionCodec({ timestampSigner: new TimestampSigner({ signer, maxLength: 4096 }), serializer: plain, lifetimeSeconds, futureToleranceSeconds: 0, verifiedCacheBytes, absoluteLifetimeSeconds: undefined })
+  return createSessionCodec(resolveOptions({ secret: Buffer.alloc(32, 7), lifetimeSeconds }), verifiedCacheBytes)
 }
 
 t.test('the codec refuses an expired cookie on its first verification too', async (t) => {

@@ -31,10 +31,12 @@ test('the plugin registers with its options', () => {
     lifetimeSeconds: 3600,
     refreshEachRequest: false,
     format: 'flask',
+    fallbackFormats: ['default'],
     oversizedCookie: 'warn',
     maxJsonBytes: 8192,
     cookie: { path: '/', domain: 'example.com', httpOnly: true, secure: 'auto', sameSite: 'strict', partitioned: false }
   })).type.not.toRaiseError()
+  expect(app.register(cookieSession, { secret: 'a'.repeat(32), format: 'encrypted', fallbackFormats: ['flask', 'default'], oversizedCookie: 'split', maxCookies: 6 })).type.not.toRaiseError()
   expect(fastifyCookieSession).type.toBe(cookieSession)
   expect(cookieSession.default).type.toBe(cookieSession)
 })
@@ -44,6 +46,8 @@ test('bad options do not compile', () => {
   expect(app.register(cookieSession, { secret: 1 })).type.toRaiseError()
   expect(app.register(cookieSession, { secret: 'x', format: 'json' })).type.toRaiseError()
   expect(app.register(cookieSession, { secret: 'x', maxJsonBytes: '16384' })).type.toRaiseError()
+  expect(app.register(cookieSession, { secret: 'x', fallbackFormats: 'flask' })).type.toRaiseError()
+  expect(app.register(cookieSession, { secret: 'x', oversizedCookie: 'drop' })).type.toRaiseError()
   expect(app.register(cookieSession, { secret: 'x', cookie: { sameSite: 'lenient' } })).type.toRaiseError()
   expect(app.register(cookieSession, { secret: 'x', maxAge: 60 })).type.toRaiseError()
 })
