@@ -5,13 +5,18 @@ import type { CookieOptions } from './lib/cookie-options.js'
 import { ERROR_CODES } from './lib/errors.js'
 import { assertFlashIsFree, attachFlash, type FlashedMessage, type FlashedMessagesOptions, type FlashRequest as FlashRequestMethods, kTakenFlashes } from './lib/flash.js'
 import { type CookieSessionOptions, resolveOptions } from './lib/options.js'
+import { requireRevocation, RevocationList } from './lib/revocation-list.js'
+import { memoryRevocationStore, redisRevocationStore, type RedisClientLike, type RedisRevocationStoreOptions as RedisRevocationStoreOptionsType, type RevocationStore } from './lib/revocation-store.js'
 import type { Session } from './lib/session.js'
 import { type ResponseWithHeaders, SessionCookies } from './lib/session-cookies.js'
 import { CookieSessionInterface } from './lib/session-interface.js'
 
 async function cookieSession (fastify: FastifyInstance, options: CookieSessionOptions): Promise<void> {
   const resolved = resolveOptions(options)
-  const sessionInterface = new CookieSessionInterface(resolved)
+  const revocationList = resolved.revocation === undefined
+    ? undefined
+    : new RevocationList(resolved.revocation.store, { ...resolved, futureToleranceSeconds: resolved.format.futureToleranceSeconds })
+  const sessionInterface = new CookieSessionInterface(resolved, revocationList)
   const { cookieName } = resolved
 
   if (!fastify.hasPlugin('@fastify/cookie')) await fastify.register(fastifyCookie)
@@ -27,6 +32,13 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
     fastify.decorateRequest(kTakenFlashes, null)
     fastify.addHook('onRequest', attachFlash)
   }
+
+  if (revocationList !== undefined) {
+    await revocationList.start(fastify.log)
+    fastify.addHook('onClose', () => revocationList.close())
+  }
+  fastify.decorate('revokeUser', async (userId: string | number) => { await requireRevocation(revocationList, 'app.revokeUser()').revokeUser(userId) })
+  fastify.decorate('revokeSession', async (sessionId: string) => { await requireRevocation(revocationList, 'app.revokeSession()').revokeSession(sessionId) })
 
   const sessionCookies = new SessionCookies(sessionInterface, cookieName)
   fastify.decorate('signSessionCookie', (data: fastifyCookieSession.SessionCookieData) => sessionCookies.sign(data))
@@ -61,6 +73,9 @@ namespace fastifyCookieSession {
   export type FlashedMessagesQuery = FlashedMessagesOptions
   /** The session as a plain object, as `readSessionCookie` returns it and `signSessionCookie` takes it: `permanent` is `_permanent`. */
   export type SessionCookieData = Partial<SessionData> & { _permanent?: boolean }
+  export type SessionRevocationStore = RevocationStore
+  export type RedisRevocationStoreOptions = RedisRevocationStoreOptionsType
+  export type RedisRevocationClient = RedisClientLike
 }
 
 declare module 'fastify' {
@@ -79,6 +94,10 @@ declare module 'fastify' {
     signSessionCookie (data: fastifyCookieSession.SessionCookieData): string
     /** For tests: the session a response set, verified; `{}` when it deleted the cookie, `undefined` when it sent none. */
     readSessionCookie (response: ResponseWithHeaders): fastifyCookieSession.SessionCookieData | undefined
+    /** With the `revocation` option: refuses, on every instance, every session of this user that began before now. */
+    revokeUser (userId: string | number): Promise<void>
+    /** With the `revocation` option: refuses, on every instance, every cookie of the session with this id (`request.session.id`). */
+    revokeSession (sessionId: string): Promise<void>
   }
 }
 
@@ -86,6 +105,8 @@ interface FastifyCookieSession extends FastifyPluginAsync<CookieSessionOptions> 
   default: FastifyCookieSession
   fastifyCookieSession: FastifyCookieSession
   errorCodes: typeof ERROR_CODES
+  memoryRevocationStore: typeof memoryRevocationStore
+  redisRevocationStore: typeof redisRevocationStore
 }
 
 // The namespace above carries the types and the const the value, merged under one exported name as fastify-org plugins do.
@@ -94,9 +115,13 @@ const fastifyCookieSession = fp(cookieSession, { fastify: '5.x', name: 'fastify-
 fastifyCookieSession.default = fastifyCookieSession
 fastifyCookieSession.fastifyCookieSession = fastifyCookieSession
 fastifyCookieSession.errorCodes = ERROR_CODES
+fastifyCookieSession.memoryRevocationStore = memoryRevocationStore
+fastifyCookieSession.redisRevocationStore = redisRevocationStore
 
 export = fastifyCookieSession
 // TS emits `module.exports = …` after these lines; they let Node's cjs-module-lexer see the named exports for ESM `import { … }`.
 module.exports.default = fastifyCookieSession
 module.exports.fastifyCookieSession = fastifyCookieSession
 module.exports.errorCodes = ERROR_CODES
+module.exports.memoryRevocationStore = memoryRevocationStore
+module.exports.redisRevocationStore = redisRevocationStore

@@ -1,5 +1,6 @@
 import { CookieWriter, type CookieOptions } from './cookie-options.js'
 import { ERROR_CODES, optionError } from './errors.js'
+import type { RevocationStore } from './revocation-store.js'
 import type { SerializerOptions } from './serializer.js'
 import type { Digest, KeyDerivation } from './signer.js'
 
@@ -23,6 +24,15 @@ export interface CookieSessionOptions {
   absoluteLifetimeSeconds?: number
   /** Default `false`. `true` adds Flask's message flashing: `request.flash()` and `request.flashedMessages()`. */
   flash?: boolean
+  /** Off by default. Revocable sessions: `request.session.revoke()`, `app.revokeUser(id)`, `app.revokeSession(id)`. */
+  revocation?: RevocationOptions
+}
+
+export interface RevocationOptions {
+  /** `memoryRevocationStore()` for one process, `redisRevocationStore({ client })` for a fleet. */
+  store: RevocationStore
+  /** The session key that holds the user's id (a string or a number), e.g. `'user_id'`. */
+  userKey: string
 }
 
 export interface FormatPreset {
@@ -71,9 +81,10 @@ export interface ResolvedOptions {
   oversizedCookie: 'error' | 'warn'
   absoluteLifetimeSeconds: number | undefined
   flash: boolean
+  revocation: RevocationOptions | undefined
 }
 
-const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash']
+const OPTION_NAMES = ['secret', 'cookieName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'oversizedCookie', 'absoluteLifetimeSeconds', 'flash', 'revocation']
 
 /** Names other session plugins use, and ours for the same thing. */
 const PEER_OPTION_NAMES: Record<string, string> = {
@@ -115,6 +126,28 @@ function expectSeconds (name: string, value: unknown): void {
   }
 }
 
+const STORE_METHODS = ['add', 'load', 'follow', 'close']
+/** Keys the plugin itself keeps in the session. */
+const RESERVED_KEYS = ['_permanent', '_issued_at', '_session_id', '_flashes']
+
+function resolveRevocation (revocation: unknown): RevocationOptions | undefined {
+  if (revocation === undefined) return undefined
+  if (typeof revocation !== 'object' || revocation === null) {
+    throw optionError(`option "revocation" must be an object, { store: redisRevocationStore({ client }), userKey: 'user_id' }; got ${JSON.stringify(revocation)}`)
+  }
+  for (const name of Object.keys(revocation)) {
+    if (name !== 'store' && name !== 'userKey') throw optionError(`unknown option "revocation.${name}"; known: store, userKey`)
+  }
+  const { store, userKey } = revocation as Partial<Record<'store' | 'userKey', unknown>>
+  if (typeof store !== 'object' || store === null || !STORE_METHODS.every((method) => typeof (store as Record<string, unknown>)[method] === 'function')) {
+    throw optionError('option "revocation.store" must be a revocation store: memoryRevocationStore() for one process or redisRevocationStore({ client }) for a fleet, both exported by fastify-cookie-session')
+  }
+  if (typeof userKey !== 'string' || userKey === '' || RESERVED_KEYS.includes(userKey)) {
+    throw optionError(`option "revocation.userKey" must name the session key that holds the user's id, e.g. 'user_id' (not one of ${RESERVED_KEYS.join(', ')}); got ${JSON.stringify(userKey)}`)
+  }
+  return { store: store as RevocationStore, userKey }
+}
+
 export function resolveOptions (options: CookieSessionOptions): ResolvedOptions {
   for (const name of Object.keys(options)) {
     if (OPTION_NAMES.includes(name)) continue
@@ -136,6 +169,7 @@ export function resolveOptions (options: CookieSessionOptions): ResolvedOptions 
     format,
     oversizedCookie: pick('oversizedCookie', options.oversizedCookie, 'error' as const, ['error', 'warn']),
     absoluteLifetimeSeconds,
-    flash: pick('flash', options.flash, false, [true, false])
+    flash: pick('flash', options.flash, false, [true, false]),
+    revocation: resolveRevocation(options.revocation)
   }
 }

@@ -2,8 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ISSUED_AT_KEY, SessionCodec } from './codec.js'
 import { cookieTooLargeError, headersSentError, type CookieSessionError } from './errors.js'
 import { MAX_COOKIE_BYTES, type ResolvedOptions } from './options.js'
+import type { RevocationList } from './revocation-list.js'
 import { TaggedJsonSerializer } from './serializer.js'
 import { Session } from './session.js'
+import { SESSION_ID_KEY } from './session-identity.js'
 import { Signer } from './signer.js'
 import { nowSeconds, TimestampSigner } from './timestamp-signer.js'
 
@@ -40,7 +42,7 @@ function sameNameCookieValues (header: string, name: string): string[] {
 }
 
 /** The codec the plugin uses for these options; the benchmark measures it on its own. */
-export function createSessionCodec (options: ResolvedOptions, verifiedCacheSize: number): SessionCodec {
+export function createSessionCodec (options: ResolvedOptions, verifiedCacheSize: number, revocationList?: RevocationList): SessionCodec {
   const { digest, keyDerivation, salt } = options.format
   const signer = new Signer({ secrets: options.secrets, salt: salt(options.cookieName), digest, keyDerivation })
   return new SessionCodec({
@@ -49,7 +51,8 @@ export function createSessionCodec (options: ResolvedOptions, verifiedCacheSize:
     lifetimeSeconds: options.lifetimeSeconds,
     futureToleranceSeconds: options.format.futureToleranceSeconds,
     verifiedCacheSize,
-    absoluteLifetimeSeconds: options.absoluteLifetimeSeconds
+    absoluteLifetimeSeconds: options.absoluteLifetimeSeconds,
+    revocation: options.revocation === undefined || revocationList === undefined ? undefined : { userKey: options.revocation.userKey, list: revocationList }
   })
 }
 
@@ -61,21 +64,23 @@ export class CookieSessionInterface {
   readonly #options: ResolvedOptions
   readonly #codec: SessionCodec
   readonly #cookieNameEquals: string
+  readonly #revocationList: RevocationList | undefined
   #warnedInsecureTransport = false
 
-  constructor (options: ResolvedOptions) {
+  constructor (options: ResolvedOptions, revocationList?: RevocationList) {
     this.#options = options
     this.#cookieNameEquals = options.cookieName + '='
-    this.#codec = createSessionCodec(options, VERIFIED_CACHE_SIZE)
+    this.#revocationList = revocationList
+    this.#codec = createSessionCodec(options, VERIFIED_CACHE_SIZE, revocationList)
   }
 
   /** `parsedValue` is what @fastify/cookie found: the first cookie of our name. */
   openSession (parsedValue: string | undefined, cookieHeader: string | undefined): Session {
     if (parsedValue !== undefined && cookieHeader !== undefined &&
       cookieHeader.indexOf(this.#cookieNameEquals) !== cookieHeader.lastIndexOf(this.#cookieNameEquals)) {
-      return new Session(this.#codec, sameNameCookieValues(cookieHeader, this.#options.cookieName))
+      return new Session(this.#codec, sameNameCookieValues(cookieHeader, this.#options.cookieName), this.#revocationList)
     }
-    return new Session(this.#codec, parsedValue)
+    return new Session(this.#codec, parsedValue, this.#revocationList)
   }
 
   /**
@@ -101,7 +106,7 @@ export class CookieSessionInterface {
       return undefined
     }
     const permanent = session.isPermanent
-    if (!changed && !(permanent && this.#options.refreshEachRequest) && !session.signedWithFallbackSecret) return undefined
+    if (!changed && !(permanent && this.#options.refreshEachRequest) && !session.signedWithFallbackSecret && this.#isStamped(session)) return undefined
     const now = nowSeconds()
     let header: string
     try {
@@ -130,15 +135,25 @@ export class CookieSessionInterface {
     if (error !== undefined) throw error
   }
 
-  /** The signed cookie value that carries the session's data at `signedAtSeconds`; a new session is stamped with its start when the lifetime is absolute. */
+  /**
+   * The signed cookie value that carries the session's data at `signedAtSeconds`. A new session
+   * is stamped with its start when the lifetime is absolute, and with its id and start (to the
+   * millisecond) when revocation is on.
+   */
   seal (session: Session, signedAtSeconds: number): string {
     const unchanged = session.unchangedCookie
-    if (unchanged !== undefined && (!this.#codec.tracksIssuedAt || unchanged.issuedAtSeconds !== undefined)) {
-      return this.#codec.resign(unchanged, signedAtSeconds)
-    }
+    if (unchanged !== undefined && this.#codec.isStamped(unchanged)) return this.#codec.resign(unchanged, signedAtSeconds)
     const { record } = session
-    if (this.#codec.tracksIssuedAt && !record.has(ISSUED_AT_KEY)) record.set(ISSUED_AT_KEY, signedAtSeconds)
+    const revocable = this.#codec.revocationUserKey !== undefined
+    if (this.#codec.tracksIssuedAt && !record.has(ISSUED_AT_KEY)) record.set(ISSUED_AT_KEY, revocable ? Date.now() / 1000 : signedAtSeconds)
+    if (revocable && typeof record.get(SESSION_ID_KEY) !== 'string') record.set(SESSION_ID_KEY, session.pendingId)
     return this.#codec.seal(record, signedAtSeconds)
+  }
+
+  /** False for a cookie made before its stamps were asked for (the start, the id): it gets them on this response. */
+  #isStamped (session: Session): boolean {
+    const verified = session.unchangedCookie
+    return verified === undefined || this.#codec.isStamped(verified)
   }
 
   #isSecure (request: FastifyRequest): boolean {
