@@ -15,7 +15,7 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   const resolved = resolveOptions(options)
   const revocationList = resolved.revocation === undefined
     ? undefined
-    : new RevocationList(resolved.revocation.store, { ...resolved, futureToleranceSeconds: resolved.format.futureToleranceSeconds })
+    : new RevocationList(resolved.revocation.store, { ...resolved, futureToleranceSeconds: resolved.format.futureToleranceSeconds }, fastify.log)
   const sessionInterface = new CookieSessionInterface(resolved, revocationList)
   const { cookieName } = resolved
 
@@ -34,7 +34,7 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   }
 
   if (revocationList !== undefined) {
-    await revocationList.start(fastify.log)
+    await revocationList.start()
     fastify.addHook('onClose', () => revocationList.close())
   }
   fastify.decorate('revokeUser', async (userId: string | number) => { await requireRevocation(revocationList, 'app.revokeUser()').revokeUser(userId) })

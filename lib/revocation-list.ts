@@ -33,7 +33,7 @@ export function entryLifetimeMs ({ lifetimeSeconds, futureToleranceSeconds, abso
 }
 
 interface UserRevocation {
-  /** Sessions of the user that began before this (Unix ms) are refused. */
+  /** Sessions of the user that began at or before this (Unix ms) are refused. */
   revokedBeforeMs: number
   expiresAtMs: number
 }
@@ -51,22 +51,22 @@ export class RevocationList {
   readonly #sessions = new Map<string, number>()
   readonly #users = new Map<string, UserRevocation>()
   #nextPruneMs = 0
-  #log: FastifyBaseLogger | undefined
+  readonly #log: FastifyBaseLogger
   #retryTimer: NodeJS.Timeout | undefined
   #closed = false
 
-  constructor (store: RevocationStore, entryLifetimeOptions: EntryLifetimeOptions) {
+  constructor (store: RevocationStore, entryLifetimeOptions: EntryLifetimeOptions, log: FastifyBaseLogger) {
     this.#store = store
     this.#entryLifetimeMs = entryLifetimeMs(entryLifetimeOptions)
+    this.#log = log
   }
 
   /** Follows the store, then loads it: an entry added in between arrives both ways, and that is harmless. */
-  async start (log: FastifyBaseLogger): Promise<void> {
-    this.#log = log
+  async start (): Promise<void> {
     const follower: RevocationFollower = {
       entry: (entry) => this.#apply(entry, Date.now()),
       reconnected: () => this.#reload(),
-      error: (error) => log.warn({ err: error }, 'fastify-cookie-session: the revocation store\'s connection failed; sessions are checked against the list as it was, and it is reloaded on reconnect')
+      error: (error) => this.#log.warn({ err: error }, 'fastify-cookie-session: the revocation store\'s connection failed; sessions are checked against the list as it was, and it is reloaded on reconnect')
     }
     await this.#store.follow(follower)
     try {
@@ -88,8 +88,9 @@ export class RevocationList {
     if (identity.sessionId !== undefined && this.#sessions.has(identity.sessionId)) return 'the session was revoked'
     if (identity.userId === undefined) return undefined
     const user = this.#users.get(identity.userId)
-    if (user === undefined || identity.startedAtMs >= user.revokedBeforeMs) return undefined
-    return `the user's sessions that began before ${new Date(user.revokedBeforeMs).toISOString()} were revoked`
+    // At or before: a session sealed in the very millisecond of the revocation raced it, and loses.
+    if (user === undefined || identity.startedAtMs > user.revokedBeforeMs) return undefined
+    return `the user's sessions that began by ${new Date(user.revokedBeforeMs).toISOString()} were revoked`
   }
 
   async revokeSession (sessionId: unknown): Promise<void> {
@@ -122,7 +123,7 @@ export class RevocationList {
   #reload (): void {
     if (this.#closed) return
     this.#load().catch((error: unknown) => {
-      this.#log?.warn({ err: error }, `fastify-cookie-session: could not reload the revocation list after a reconnect; trying again in ${RELOAD_RETRY_MS} ms`)
+      this.#log.warn({ err: error }, `fastify-cookie-session: could not reload the revocation list after a reconnect; trying again in ${RELOAD_RETRY_MS} ms`)
       if (this.#retryTimer !== undefined || this.#closed) return
       this.#retryTimer = setTimeout(() => {
         this.#retryTimer = undefined

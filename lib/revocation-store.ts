@@ -106,13 +106,17 @@ function entryOf (member: string, expiresAtMs: number): RevocationEntry | undefi
   return { kind: match[1] as RevocationEntry['kind'], revokedAtMs: Number(match[2]), id: match[3], expiresAtMs }
 }
 
-/** Fails after `timeoutMs`: ioredis would otherwise hold a command until Redis comes back, however long that takes. */
+/**
+ * Fails after `timeoutMs`: ioredis would otherwise hold a command until Redis comes back, however
+ * long that takes. Every failure comes out as `FST_COOKIE_SESSION_REVOCATION_FAILED`, saying what failed.
+ */
 function withTimeout<T> (promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(revocationFailedError(`${what}: Redis did not answer within ${timeoutMs} ms`)), timeoutMs)
   })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+  const failed = promise.catch((error: Error) => { throw revocationFailedError(`${what}: ${error.message}`, error) })
+  return Promise.race([failed, timeout]).finally(() => clearTimeout(timer))
 }
 
 /**
@@ -140,12 +144,13 @@ export function redisRevocationStore (options: RedisRevocationStoreOptions): Rev
       const what = `could not store the revocation of ${entry.kind} ${JSON.stringify(entry.id)}`
       assertConnected(what)
       const member = memberOf(entry)
+      // exec() resolves to null only when a WATCHed key changed, and nothing is watched here.
       const replies = await withTimeout(client.multi()
         .zremrangebyscore(key, '-inf', entry.revokedAtMs)
         .zadd(key, entry.expiresAtMs, member)
         .publish(channel, `${entry.expiresAtMs}:${member}`)
-        .exec(), timeoutMs, what)
-      const failure = replies === null ? new Error('the transaction was aborted') : replies.find(([error]) => error !== null)?.[0]
+        .exec(), timeoutMs, what) as Array<[Error | null, unknown]>
+      const failure = replies.find(([error]) => error !== null)?.[0]
       if (failure) throw revocationFailedError(`${what}: ${failure.message}`, failure)
     },
     async load (nowMs) {

@@ -3,7 +3,7 @@ import t from 'tap'
 import cookieSession from '../index.js'
 import { ERROR_CODES, revocationFailedError } from '../lib/errors.js'
 import { entryLifetimeMs, RevocationList } from '../lib/revocation-list.js'
-import { memoryRevocationStore, type RevocationStore } from '../lib/revocation-store.js'
+import { memoryRevocationStore, type RevocationFollower, type RevocationStore } from '../lib/revocation-store.js'
 import { buildApp, sessionValue, setCookies, stubClock } from './helpers.js'
 
 const NOW = 1_700_000_000
@@ -98,6 +98,9 @@ t.test('app.revokeUser(id) refuses every session of that user that began before 
   t.equal(await whoami(app, laptop), 'nobody', 'a session of an earlier second')
   t.equal(await whoami(app, phone), 'nobody', 'a session that began earlier in the same second')
   t.equal(await whoami(app, bob), 'bob', 'another user')
+  const sameMillisecond = await login(app, 'ann')
+  await app.revokeUser('ann')
+  t.equal(await whoami(app, sameMillisecond), 'nobody', 'a session sealed in the very millisecond of the revocation raced it, and is refused')
   clock.seconds = NOW + 0.75
   const again = await login(app, 'ann')
   t.equal(await whoami(app, again), 'ann', 'a login later in the same second works')
@@ -220,9 +223,9 @@ t.test('an entry lives as long as a cookie it refuses could still verify, and no
   t.equal(entryLifetimeMs({ lifetimeSeconds: 600, futureToleranceSeconds: 0, absoluteLifetimeSeconds: 300 }), (300 + 60) * 1000, 'the absolute lifetime, when shorter')
   const clock = stubClock(t, NOW)
   const store = memoryRevocationStore()
-  const list = new RevocationList(store, { lifetimeSeconds: 600, futureToleranceSeconds: 5, absoluteLifetimeSeconds: undefined })
   const { app } = await buildApp(t)
-  await list.start(app.log)
+  const list = new RevocationList(store, { lifetimeSeconds: 600, futureToleranceSeconds: 5, absoluteLifetimeSeconds: undefined }, app.log)
+  await list.start()
   t.teardown(() => list.close())
   await list.revokeSession('old')
   await list.revokeUser('ann')
@@ -230,11 +233,56 @@ t.test('an entry lives as long as a cookie it refuses could still verify, and no
   clock.seconds = NOW + 664
   await list.revokeSession('new')
   t.equal(list.refusal({ sessionId: 'old', userId: undefined, startedAtMs: 0 }), 'the session was revoked', 'kept until it expires')
-  t.match(list.refusal(ann), /^the user's sessions that began before 2023-11-14T22:13:20.000Z were revoked$/)
+  t.match(list.refusal(ann), /^the user's sessions that began by 2023-11-14T22:13:20.000Z were revoked$/)
   clock.seconds = NOW + 725
   await list.revokeSession('newer')
   t.equal(list.refusal({ sessionId: 'old', userId: undefined, startedAtMs: 0 }), undefined, 'swept out once expired (at most a minute late)')
   t.equal(list.refusal(ann), undefined)
   t.equal(list.refusal({ sessionId: 'new', userId: undefined, startedAtMs: 0 }), 'the session was revoked')
   t.same((await store.load(Date.now())).map((entry) => entry.id), ['new', 'newer'], 'the store drops expired entries too')
+})
+
+t.test('registration fails when the store cannot load the list, and the store is closed', async (t) => {
+  const store = memoryRevocationStore()
+  let closed = false
+  const broken: RevocationStore = { ...store, load: async () => { throw revocationFailedError('could not load the revocation list: the store is down') }, close: async () => { closed = true } }
+  await t.rejects(buildApp(t, { revocation: { store: broken, userKey: 'user_id' } }), { code: 'FST_COOKIE_SESSION_REVOCATION_FAILED' })
+  t.ok(closed)
+})
+
+t.test('a reload after a reconnect that fails is retried, once at a time, and never after close', async (t) => {
+  let follower: RevocationFollower | undefined
+  let loads = 0
+  let failLoads = false
+  let releaseLoad: (() => void) | undefined
+  const store: RevocationStore = {
+    add: async () => {},
+    load: async () => {
+      loads++
+      if (releaseLoad === undefined && !failLoads) return []
+      await new Promise<void>((resolve) => { releaseLoad = resolve })
+      throw new Error('still down')
+    },
+    follow: async (listener) => { follower = listener },
+    close: async () => {}
+  }
+  const { app, logs } = await buildApp(t)
+  const list = new RevocationList(store, { lifetimeSeconds: 600, futureToleranceSeconds: 0, absoluteLifetimeSeconds: undefined }, app.log)
+  await list.start()
+  const reconnected = (follower as RevocationFollower).reconnected
+  failLoads = true
+  reconnected()
+  ;(releaseLoad as () => void)()
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(logs.filter((line) => /could not reload the revocation list/.test(line.msg)).length, 1, 'logged, and a retry is due')
+  reconnected()
+  ;(releaseLoad as () => void)()
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(loads, 3, 'a second reconnect loads at once, and does not add a second retry')
+  reconnected()
+  await list.close()
+  ;(releaseLoad as () => void)()
+  await new Promise((resolve) => setImmediate(resolve))
+  reconnected()
+  t.equal(loads, 4, 'after close, no retry and no reload')
 })
