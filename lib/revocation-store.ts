@@ -59,13 +59,29 @@ export function memoryRevocationStore (): RevocationStore {
 
 /**
  * The part of an ioredis client the store uses, typed here so the package does not need
- * ioredis unless this store is used; `@fastify/redis`' `app.redis` is one.
+ * ioredis unless this store is used; `@fastify/redis`' `app.redis` is one. The store only
+ * duplicates it: its own two connections get the options they need, and yours is left alone.
  */
 export interface RedisClientLike {
+  duplicate (override: RedisConnectionOverride): RedisConnectionLike
+}
+
+export interface RedisConnectionOverride {
+  lazyConnect: false
+  enableOfflineQueue?: false
+  autoResendUnfulfilledCommands?: false
+}
+
+export interface RedisConnectionLike {
   readonly status: string
-  duplicate (): RedisSubscriberLike
   multi (): RedisMultiLike
   zrangebyscore (key: string, min: number | string, max: number | string, withScores: 'WITHSCORES'): Promise<string[]>
+  subscribe (channel: string): Promise<unknown>
+  on (event: 'message', listener: (channel: string, message: string) => void): unknown
+  on (event: 'ready', listener: () => void): unknown
+  on (event: 'error', listener: (error: Error) => void): unknown
+  once (event: 'ready', listener: () => void): unknown
+  disconnect (): void
 }
 
 export interface RedisMultiLike {
@@ -75,16 +91,8 @@ export interface RedisMultiLike {
   exec (): Promise<Array<[Error | null, unknown]> | null>
 }
 
-export interface RedisSubscriberLike {
-  on (event: 'message', listener: (channel: string, message: string) => void): unknown
-  on (event: 'ready', listener: () => void): unknown
-  on (event: 'error', listener: (error: Error) => void): unknown
-  subscribe (channel: string): Promise<unknown>
-  disconnect (): void
-}
-
 export interface RedisRevocationStoreOptions {
-  /** An ioredis client (`app.redis` with `@fastify/redis`). The store never closes it. */
+  /** An ioredis client (`app.redis` with `@fastify/redis`), duplicated for the store's own connections. The store never closes it. */
   client: RedisClientLike
   /** Prefix of the sorted set and the pub/sub channel; default `'fastify-cookie-session:revocation:'`. */
   keyPrefix?: string
@@ -121,31 +129,37 @@ function withTimeout<T> (promise: Promise<T>, timeoutMs: number, what: string): 
 
 /**
  * The list in Redis: one sorted set of entries scored by their expiry time (pruned with
- * ZREMRANGEBYSCORE on every write and load), and a pub/sub channel that announces each new entry.
+ * ZREMRANGEBYSCORE on every write), and a pub/sub channel that announces each new entry.
  * The write and the announcement go in one MULTI, so an entry is never stored unannounced.
+ *
+ * Two connections of its own, duplicated from the client: a subscriber, and a writer that
+ * neither queues a command while disconnected nor sends it again after a reconnect, so a
+ * revocation that failed cannot quietly take effect minutes later, once Redis is back.
  */
 export function redisRevocationStore (options: RedisRevocationStoreOptions): RevocationStore {
   const { client, keyPrefix = DEFAULT_KEY_PREFIX, timeoutMs = DEFAULT_TIMEOUT_MS } = options ?? {}
-  if (typeof client?.duplicate !== 'function' || typeof client.multi !== 'function') {
+  if (typeof client?.duplicate !== 'function') {
     throw optionError('redisRevocationStore({ client }) needs an ioredis client: app.redis after registering @fastify/redis, or new Redis(url) from ioredis')
   }
   if (typeof keyPrefix !== 'string') throw optionError(`redisRevocationStore option "keyPrefix" must be a string, got ${typeof keyPrefix}`)
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw optionError(`redisRevocationStore option "timeoutMs" must be a positive whole number of milliseconds, got ${JSON.stringify(timeoutMs)}`)
   const key = keyPrefix + 'entries'
   const channel = keyPrefix + 'changes'
-  let subscriber: RedisSubscriberLike | undefined
+  let subscriber: RedisConnectionLike | undefined
+  let writer: RedisConnectionLike | undefined
 
-  function assertConnected (what: string): void {
-    if (client.status !== 'ready') throw revocationFailedError(`${what}: the Redis connection is ${client.status}`)
+  /** The writer, when it can take a command now. */
+  function connected (what: string): RedisConnectionLike {
+    if (writer?.status !== 'ready') throw revocationFailedError(`${what}: the Redis connection is ${writer?.status ?? 'not open'}`)
+    return writer
   }
 
   return {
     async add (entry) {
       const what = `could not store the revocation of ${entry.kind} ${JSON.stringify(entry.id)}`
-      assertConnected(what)
       const member = memberOf(entry)
       // exec() resolves to null only when a WATCHed key changed, and nothing is watched here.
-      const replies = await withTimeout(client.multi()
+      const replies = await withTimeout(connected(what).multi()
         .zremrangebyscore(key, '-inf', entry.revokedAtMs)
         .zadd(key, entry.expiresAtMs, member)
         .publish(channel, `${entry.expiresAtMs}:${member}`)
@@ -155,8 +169,7 @@ export function redisRevocationStore (options: RedisRevocationStoreOptions): Rev
     },
     async load (nowMs) {
       const what = 'could not load the revocation list'
-      assertConnected(what)
-      const flat = await withTimeout(client.zrangebyscore(key, `(${nowMs}`, '+inf', 'WITHSCORES'), timeoutMs, what)
+      const flat = await withTimeout(connected(what).zrangebyscore(key, `(${nowMs}`, '+inf', 'WITHSCORES'), timeoutMs, what)
       const entries: RevocationEntry[] = []
       for (let index = 0; index < flat.length; index += 2) {
         const entry = entryOf(flat[index], Number(flat[index + 1]))
@@ -165,8 +178,11 @@ export function redisRevocationStore (options: RedisRevocationStoreOptions): Rev
       return entries
     },
     async follow (follower) {
-      const following = client.duplicate()
+      const following = client.duplicate({ lazyConnect: false })
       subscriber = following
+      const writing = client.duplicate({ lazyConnect: false, enableOfflineQueue: false, autoResendUnfulfilledCommands: false })
+      writer = writing
+      writing.on('error', (error) => follower.error(error))
       let listening = false
       following.on('error', (error) => follower.error(error))
       // Only our channel is subscribed on this connection; a message that does not parse is not ours, and is skipped.
@@ -182,15 +198,21 @@ export function redisRevocationStore (options: RedisRevocationStoreOptions): Rev
         following.subscribe(channel).then(() => follower.reconnected(), (error: Error) => follower.error(error))
       })
       try {
-        await withTimeout(following.subscribe(channel), timeoutMs, 'could not subscribe to the revocation channel')
+        // The writer was made a moment ago, so its 'ready' is still to come.
+        await Promise.all([
+          withTimeout(following.subscribe(channel), timeoutMs, 'could not subscribe to the revocation channel'),
+          withTimeout(new Promise((resolve) => writing.once('ready', () => resolve(undefined))), timeoutMs, 'could not connect to Redis')
+        ])
       } catch (error) {
         following.disconnect()
+        writing.disconnect()
         throw error
       }
       listening = true
     },
     async close () {
       subscriber?.disconnect()
+      writer?.disconnect()
     }
   }
 }
