@@ -1,6 +1,7 @@
 import Fastify from 'fastify'
 import { expect, test } from 'tstyche'
-import cookieSession, { fastifyCookieSession, type FastifySession, type FlashedMessagePair, type FlashRequest, type SessionCookieData } from '..'
+import Redis from 'ioredis'
+import cookieSession, { fastifyCookieSession, type FastifySession, type FlashedMessagePair, type FlashRequest, memoryRevocationStore, redisRevocationStore, type SessionCookieData } from '..'
 
 declare module '..' {
   interface SessionData {
@@ -76,4 +77,20 @@ test('the test helpers take and give the session as typed data', () => {
   expect(app.signSessionCookie).type.not.toBeCallableWith({ username: 1 })
   expect(app.readSessionCookie({ headers: {} })).type.toBe<SessionCookieData | undefined>()
   expect(app.readSessionCookie({ headers: {} })?.cart).type.toBe<number[] | undefined>()
+})
+
+test('revocation: the option, the session id, revoke() and the app methods', () => {
+  expect(app.register(cookieSession, { secret: 'a'.repeat(32), revocation: { store: memoryRevocationStore(), userKey: 'user_id' } })).type.not.toRaiseError()
+  expect(redisRevocationStore({ client: new Redis(), keyPrefix: 'app:', timeoutMs: 500 })).type.not.toRaiseError()
+  expect(app.register(cookieSession, { secret: 'a'.repeat(32), revocation: { store: {}, userKey: 'user_id' } })).type.toRaiseError()
+  expect(app.register(cookieSession, { secret: 'a'.repeat(32), revocation: { store: memoryRevocationStore() } })).type.toRaiseError()
+  expect(redisRevocationStore({ client: {} })).type.toRaiseError()
+  app.get('/', async (request) => {
+    expect(request.session.id).type.toBe<string | undefined>()
+    expect(request.session.revoke()).type.toBe<Promise<void>>()
+  })
+  expect(app.revokeUser('ann')).type.toBe<Promise<void>>()
+  expect(app.revokeUser(7)).type.toBe<Promise<void>>()
+  expect(app.revokeSession('id')).type.toBe<Promise<void>>()
+  expect(app.revokeSession(7)).type.toRaiseError()
 })
