@@ -285,3 +285,19 @@ t.test('a reload after a reconnect that fails is tried again a second later, and
   await new Promise((resolve) => setTimeout(resolve, 1500))
   t.equal(loads, 5, 'after close, no retry and no reload')
 })
+
+t.test('a bad revocation option fails register, naming the option and the fix', async (t) => {
+  const cases: Array<[unknown, RegExp]> = [
+    [true, /option "revocation" must be an object, \{ store: redisRevocationStore\(\{ client \}\), userKey: 'user_id' \}; got true/],
+    [null, /option "revocation" must be an object/],
+    [{ store: memoryRevocationStore(), userKey: 'user_id', ttl: 5 }, /unknown option "revocation.ttl"; known: store, userKey/],
+    [{ userKey: 'user_id' }, /option "revocation.store" must be a revocation store: memoryRevocationStore\(\) for one process or redisRevocationStore\(\{ client \}\) for a fleet/],
+    [{ store: { add () {} }, userKey: 'user_id' }, /option "revocation.store" must be a revocation store/],
+    [{ store: memoryRevocationStore() }, /option "revocation.userKey" must name the session key that holds the user's id, e.g. 'user_id' .*; got undefined/],
+    [{ store: memoryRevocationStore(), userKey: '' }, /option "revocation.userKey"/],
+    [{ store: memoryRevocationStore(), userKey: '_session_id' }, /not one of _permanent, _issued_at, _session_id, _flashes/]
+  ]
+  for (const [revocation, message] of cases) {
+    await t.rejects(buildApp(t, { revocation: revocation as { store: RevocationStore, userKey: string } }), { code: 'FST_COOKIE_SESSION_INVALID_OPTION', message }, JSON.stringify(revocation))
+  }
+})
