@@ -3,7 +3,7 @@ import t from 'tap'
 import cookieSession from '../index.js'
 import { ERROR_CODES, revocationFailedError } from '../lib/errors.js'
 import { entryLifetimeMs, RevocationList } from '../lib/revocation-list.js'
-import { memoryRevocationStore, type RevocationFollower, type RevocationStore } from '../lib/revocation-store.js'
+import { memoryRevocationStore, type RevocationEntry, type RevocationFollower, type RevocationStore } from '../lib/revocation-store.js'
 import { buildApp, sessionValue, setCookies, stubClock } from './helpers.js'
 import { waitFor } from './redis-server.js'
 
@@ -300,4 +300,29 @@ t.test('a bad revocation option fails register, naming the option and the fix', 
   for (const [revocation, message] of cases) {
     await t.rejects(buildApp(t, { revocation: revocation as { store: RevocationStore, userKey: string } }), { code: 'FST_COOKIE_SESSION_INVALID_OPTION', message }, JSON.stringify(revocation))
   }
+})
+
+t.test('an announcement that arrives while a reload is on its way is kept: the reload is merged, not swapped in', async (t) => {
+  let follower: RevocationFollower | undefined
+  let finishLoad: ((entries: RevocationEntry[]) => void) | undefined
+  let loads = 0
+  // The load at startup answers at once; the reload after the reconnect waits for the test.
+  const store: RevocationStore = {
+    add: async () => {},
+    load: () => loads++ === 0 ? Promise.resolve([]) : new Promise((resolve) => { finishLoad = resolve }),
+    follow: async (listener) => { follower = listener },
+    close: async () => {}
+  }
+  const { app } = await buildApp(t)
+  const list = new RevocationList(store, { lifetimeSeconds: 600, futureToleranceSeconds: 0, absoluteLifetimeSeconds: undefined }, app.log)
+  await list.start()
+  const { reconnected, entry } = follower as RevocationFollower
+  reconnected()
+  const nowMs = Date.now()
+  entry({ kind: 'session', id: 'announced', revokedAtMs: nowMs, expiresAtMs: nowMs + 60_000 })
+  ;(finishLoad as (entries: RevocationEntry[]) => void)([{ kind: 'user', id: 'ann', revokedAtMs: nowMs, expiresAtMs: nowMs + 60_000 }])
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(list.refusal({ sessionId: 'announced', userId: undefined, startedAtMs: 0 }), 'the session was revoked', 'the announcement is still there')
+  t.ok(list.refusal({ sessionId: undefined, userId: 'ann', startedAtMs: nowMs }), 'and what the reload brought')
+  await list.close()
 })
