@@ -5,6 +5,8 @@ import type { CookieOptions } from './lib/cookie-options.js'
 import { ERROR_CODES } from './lib/errors.js'
 import { assertFlashIsFree, flashAttacher, type FlashedMessage, type FlashedMessagesOptions, type FlashRequest as FlashRequestMethods, kTakenFlashes } from './lib/flash.js'
 import { type CookieSessionOptions, resolveOptions } from './lib/options.js'
+import { RevocationList } from './lib/revocation-list.js'
+import { memoryRevocationStore, redisRevocationStore, type RedisClientLike, type RedisRevocationStoreOptions as RedisRevocationStoreOptionsType, type RevocationStore } from './lib/revocation-store.js'
 import { type Session, turnedOffSession } from './lib/session.js'
 import { type ResponseWithHeaders, SessionCookies } from './lib/session-cookies.js'
 import { CookieSessionInterface } from './lib/session-interface.js'
@@ -21,6 +23,8 @@ function decorateOnce (fastify: FastifyInstance): SessionRegistry {
     registry.choose(choice, 'app.signSessionCookie').sessionCookies.sign(data))
   fastify.decorate('readSessionCookie', (response: ResponseWithHeaders, choice?: SessionChoice) =>
     registry.choose(choice, 'app.readSessionCookie').sessionCookies.read(response) as fastifyCookieSession.SessionCookieData | undefined)
+  fastify.decorate('revokeUser', async (userId: string | number) => { await registry.revokeUser(userId) })
+  fastify.decorate('revokeSession', async (sessionId: string) => { await registry.revokeSession(sessionId) })
   return registry
 }
 
@@ -28,7 +32,10 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   // A split session must come back within the server's header limit; Node's default applies when the server sets none.
   const resolved = resolveOptions(options, (fastify.server as { maxHeaderSize?: number }).maxHeaderSize)
   for (const warning of resolved.warnings) fastify.log.warn(warning)
-  const sessionInterface = new CookieSessionInterface(resolved)
+  const revocationList = resolved.revocation === undefined
+    ? undefined
+    : new RevocationList(resolved.revocation.store, { ...resolved, futureToleranceSeconds: resolved.format.futureToleranceSeconds }, fastify.log)
+  const sessionInterface = new CookieSessionInterface(resolved, revocationList)
   const { cookieName, sessionName } = resolved
 
   if (!fastify.hasPlugin('@fastify/cookie')) await fastify.register(fastifyCookie)
@@ -36,7 +43,7 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   const registry = fastify.hasDecorator(kSessionRegistry)
     ? (fastify as unknown as Record<symbol, SessionRegistry>)[kSessionRegistry]
     : decorateOnce(fastify)
-  registry.add(fastify, { sessionName, cookieName, flash: resolved.flash, sessionInterface, sessionCookies: new SessionCookies(sessionInterface, cookieName) })
+  registry.add(fastify, { sessionName, cookieName, flash: resolved.flash, sessionInterface, sessionCookies: new SessionCookies(sessionInterface, cookieName), revocationList })
   fastify.decorateRequest(sessionName, null)
   const sessionTurnedOff = turnedOffSession(sessionName)
 
@@ -45,6 +52,11 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
     fastify.addHook('onReady', async function checkFlashIsFree () { assertFlashIsFree(this) })
     fastify.decorateRequest(kTakenFlashes, null)
     fastify.addHook('onRequest', flashAttacher(sessionName))
+  }
+
+  if (revocationList !== undefined) {
+    await revocationList.start()
+    fastify.addHook('onClose', () => revocationList.close())
   }
 
   // @fastify/cookie's own onRequest hook, registered first, has parsed the header unless the app moved or turned off that hook.
@@ -101,6 +113,9 @@ namespace fastifyCookieSession {
   export interface SessionCookieChoice<Name extends SessionName = SessionName> {
     sessionName: Name
   }
+  export type SessionRevocationStore = RevocationStore
+  export type RedisRevocationStoreOptions = RedisRevocationStoreOptionsType
+  export type RedisRevocationClient = RedisClientLike
 }
 
 declare module 'fastify' {
@@ -132,6 +147,10 @@ declare module 'fastify' {
       response: ResponseWithHeaders,
       choice?: fastifyCookieSession.SessionCookieChoice<Name>
     ): fastifyCookieSession.SessionCookieData<fastifyCookieSession.SessionDataOf<Name>> | undefined
+    /** With the `revocation` option: refuses, on every instance, every session of this user that began before now (in every session registered with revocation). */
+    revokeUser (userId: string | number): Promise<void>
+    /** With the `revocation` option: refuses, on every instance, every cookie of the session with this id (`request.session.id`). */
+    revokeSession (sessionId: string): Promise<void>
   }
 }
 
@@ -139,6 +158,8 @@ interface FastifyCookieSession extends FastifyPluginAsync<CookieSessionOptions> 
   default: FastifyCookieSession
   fastifyCookieSession: FastifyCookieSession
   errorCodes: typeof ERROR_CODES
+  memoryRevocationStore: typeof memoryRevocationStore
+  redisRevocationStore: typeof redisRevocationStore
 }
 
 // The namespace above carries the types and the const the value, merged under one exported name as fastify-org plugins do.
@@ -147,9 +168,13 @@ const fastifyCookieSession = fp(cookieSession, { fastify: '5.x', name: 'fastify-
 fastifyCookieSession.default = fastifyCookieSession
 fastifyCookieSession.fastifyCookieSession = fastifyCookieSession
 fastifyCookieSession.errorCodes = ERROR_CODES
+fastifyCookieSession.memoryRevocationStore = memoryRevocationStore
+fastifyCookieSession.redisRevocationStore = redisRevocationStore
 
 export = fastifyCookieSession
 // TS emits `module.exports = …` after these lines; they let Node's cjs-module-lexer see the named exports for ESM `import { … }`.
 module.exports.default = fastifyCookieSession
 module.exports.fastifyCookieSession = fastifyCookieSession
 module.exports.errorCodes = ERROR_CODES
+module.exports.memoryRevocationStore = memoryRevocationStore
+module.exports.redisRevocationStore = redisRevocationStore

@@ -4,6 +4,11 @@
 // port and prints that port on stdout. `/login` hands out a session cookie; the load generator
 // fetches the cookies it needs from there, over HTTP, before it starts.
 
+const { spawn } = require('node:child_process')
+const { mkdtempSync, rmSync } = require('node:fs')
+const { createServer } = require('node:net')
+const { tmpdir } = require('node:os')
+const { join } = require('node:path')
 const Fastify = require('fastify')
 const { resolveOptions } = require('../dist/lib/options.js')
 const { createSessionCodec } = require('../dist/lib/formats.js')
@@ -13,6 +18,9 @@ const SECRET = 'bench-secret-0123456789-0123456789-0123456789'
 const SECURE_SESSION_KEY = Buffer.alloc(32, 7)
 const USERNAME_REPLY = JSON.stringify({ username: SESSION_DATA.username })
 const OK_REPLY = '{"ok":true}'
+/** Sessions revoked before the revocation variant is measured, so the mirror it checks is not empty. */
+const REVOKED_SESSIONS = 1000
+const REDIS_STARTUP_BUDGET_MS = 10_000
 
 /** The route bodies of every plugin whose session has `get` and `set`: ours and both peers. */
 const SESSION_GET_SET_ROUTES = {
@@ -47,6 +55,23 @@ const SETUPS = {
       this.login(request, reply, data)
       request.session.permanent = true
     }
+  },
+  revocation: {
+    async register (app, format) {
+      const Redis = require('ioredis')
+      // ioredis retries until redis-server listens; its refusals meanwhile are expected.
+      const client = new Redis({ host: '127.0.0.1', port: await startRedis() })
+      client.on('error', () => {})
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`redis-server did not answer within ${REDIS_STARTUP_BUDGET_MS} ms`)), REDIS_STARTUP_BUDGET_MS)
+        client.once('ready', () => { clearTimeout(timer); resolve() })
+      })
+      const { redisRevocationStore } = require('../dist/index.js')
+      await app.register(require('../dist/index.js'), { secret: SECRET, format, revocation: { store: redisRevocationStore({ client }), userKey: 'user_id' } })
+      for (let index = 0; index < REVOKED_SESSIONS; index++) await app.revokeSession(`bench-revoked-${index}`)
+      app.addHook('onClose', async () => { client.disconnect() })
+    },
+    ...SESSION_GET_SET_ROUTES
   },
   'secure-session': {
     async register (app) {
@@ -85,6 +110,21 @@ const SETUPS = {
 }
 
 const bareCookieCodec = createSessionCodec(resolveOptions({ secret: SECRET }), 0)
+
+/** A redis-server of this process's own, on a free port, with nothing saved; killed when this process exits. Returns its port. */
+async function startRedis () {
+  const probe = createServer()
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address()
+  await new Promise((resolve) => probe.close(resolve))
+  const directory = mkdtempSync(join(tmpdir(), 'bench-redis-'))
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', directory, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  process.on('exit', () => {
+    redis.kill('SIGKILL')
+    rmSync(directory, { recursive: true, force: true })
+  })
+  return port
+}
 
 function openSignedCookie (request) {
   const cookie = request.cookies.session

@@ -42,7 +42,9 @@ const VARIANTS = {
   'ours-flask': { label: 'fastify-cookie-session (flask format)', setup: 'ours', format: 'flask', routes: ['read', 'write', 'untouched', 'permanent-read', 'duplicate-cookies'] },
   'secure-session': { label: '@fastify/secure-session', setup: 'secure-session', routes: ['read', 'write', 'untouched'] },
   session: { label: '@fastify/session (memory store)', setup: 'session', routes: ['read', 'write', 'untouched'] },
-  cookie: { label: '@fastify/cookie signed cookie', setup: 'cookie', routes: ['read', 'write', 'untouched'] }
+  cookie: { label: '@fastify/cookie signed cookie', setup: 'cookie', routes: ['read', 'write', 'untouched'] },
+  // Ours with revocation on, against a live redis-server that the bench server starts and stops; every request is checked against the local mirror.
+  revocation: { label: 'fastify-cookie-session + redisRevocationStore', setup: 'revocation', format: 'default', routes: ['read', 'write'] }
 }
 
 module.exports = { SESSION_DATA, BULK_TEXT, COLD_COOKIE_COUNT, DUPLICATE_COOKIE_COUNT, DUPLICATE_HEADER_BYTES, ROUTES, VARIANTS }

@@ -2,6 +2,7 @@ import { SessionCodec } from './codec.js'
 import { EncryptedSealer } from './encrypted-sealer.js'
 import { FallbackSealer, type ReadableFormat } from './fallback-sealer.js'
 import type { ResolvedOptions } from './options.js'
+import type { RevocationList } from './revocation-list.js'
 import type { PayloadEncoding, Sealer } from './sealer.js'
 import { type SerializerOptions, TaggedJsonSerializer } from './serializer.js'
 import { Signer } from './signer.js'
@@ -88,7 +89,7 @@ function readableFormat (format: FormatPreset, options: ResolvedOptions, seriali
 }
 
 /** The codec the plugin uses for these options; the benchmark measures it on its own. */
-export function createSessionCodec (options: ResolvedOptions, verifiedCacheBytes: number): SessionCodec {
+export function createSessionCodec (options: ResolvedOptions, verifiedCacheBytes: number, revocationList?: RevocationList): SessionCodec {
   const { format } = options
   const serializer = serializerFor(format, options)
   const current = readableFormat(format, options, serializer)
@@ -100,6 +101,7 @@ export function createSessionCodec (options: ResolvedOptions, verifiedCacheBytes
     lifetimeSeconds: options.lifetimeSeconds,
     futureToleranceSeconds: format.futureToleranceSeconds,
     verifiedCacheBytes,
-    absoluteLifetimeSeconds: options.absoluteLifetimeSeconds
+    absoluteLifetimeSeconds: options.absoluteLifetimeSeconds,
+    revocation: options.revocation === undefined || revocationList === undefined ? undefined : { userKey: options.revocation.userKey, list: revocationList }
   })
 }

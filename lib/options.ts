@@ -2,6 +2,7 @@ import { maxHeaderSize as nodeMaxHeaderBytes } from 'node:http'
 import { CookieWriter, type CookieOptions } from './cookie-options.js'
 import { ERROR_CODES, optionError } from './errors.js'
 import { DEFAULT_MAX_JSON_BYTES, FORMATS, type FormatName, type FormatPreset } from './formats.js'
+import type { RevocationStore } from './revocation-store.js'
 
 export type Secret = string | Buffer
 
@@ -37,6 +38,15 @@ export interface CookieSessionOptions {
   flash?: boolean
   /** Default 16384. The largest session JSON, read or written: a small compressed cookie cannot unpack to more, and `set` refuses more. */
   maxJsonBytes?: number
+  /** Off by default. Revocable sessions: `request.session.revoke()`, `app.revokeUser(id)`, `app.revokeSession(id)`. */
+  revocation?: RevocationOptions
+}
+
+export interface RevocationOptions {
+  /** `memoryRevocationStore()` for one process, `redisRevocationStore({ client })` for a fleet. */
+  store: RevocationStore
+  /** The session key that holds the user's id (a string or a number), e.g. `'user_id'`. */
+  userKey: string
 }
 
 /** Browsers keep cookies up to about 4096 bytes; Flask's `MAX_COOKIE_SIZE` is 4093. */
@@ -76,9 +86,10 @@ export interface ResolvedOptions {
   maxJsonBytes: number
   /** Said once at register: the options work, but something about them looks wrong. */
   warnings: string[]
+  revocation: RevocationOptions | undefined
 }
 
-const OPTION_NAMES = ['secret', 'cookieName', 'sessionName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'fallbackFormats', 'oversizedCookie', 'maxCookies', 'absoluteLifetimeSeconds', 'flash', 'maxJsonBytes']
+const OPTION_NAMES = ['secret', 'cookieName', 'sessionName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'fallbackFormats', 'oversizedCookie', 'maxCookies', 'absoluteLifetimeSeconds', 'flash', 'maxJsonBytes', 'revocation']
 
 /** Names other session plugins use, and ours for the same thing. */
 const PEER_OPTION_NAMES: Record<string, string> = {
@@ -172,6 +183,28 @@ function expectSeconds (name: string, value: unknown): void {
   }
 }
 
+const STORE_METHODS = ['add', 'load', 'follow', 'close']
+/** Keys the plugin itself keeps in the session. */
+const RESERVED_KEYS = ['_permanent', '_issued_at', '_session_id', '_flashes']
+
+function resolveRevocation (revocation: unknown): RevocationOptions | undefined {
+  if (revocation === undefined) return undefined
+  if (typeof revocation !== 'object' || revocation === null) {
+    throw optionError(`option "revocation" must be an object, { store: redisRevocationStore({ client }), userKey: 'user_id' }; got ${JSON.stringify(revocation)}`)
+  }
+  for (const name of Object.keys(revocation)) {
+    if (name !== 'store' && name !== 'userKey') throw optionError(`unknown option "revocation.${name}"; known: store, userKey`)
+  }
+  const { store, userKey } = revocation as Partial<Record<'store' | 'userKey', unknown>>
+  if (typeof store !== 'object' || store === null || !STORE_METHODS.every((method) => typeof (store as Record<string, unknown>)[method] === 'function')) {
+    throw optionError('option "revocation.store" must be a revocation store: memoryRevocationStore() for one process or redisRevocationStore({ client }) for a fleet, both exported by fastify-cookie-session')
+  }
+  if (typeof userKey !== 'string' || userKey === '' || RESERVED_KEYS.includes(userKey)) {
+    throw optionError(`option "revocation.userKey" must name the session key that holds the user's id, e.g. 'user_id' (not one of ${RESERVED_KEYS.join(', ')}); got ${JSON.stringify(userKey)}`)
+  }
+  return { store: store as RevocationStore, userKey }
+}
+
 /**
  * The session's share of the request headers: one cookie, or, split, up to `maxCookies` of them
  * within what the server accepts (`maxHeaderSize`, Node's 16 KiB by default) minus the rest of a request.
@@ -228,6 +261,7 @@ export function resolveOptions (options: CookieSessionOptions, serverMaxHeaderBy
     absoluteLifetimeSeconds,
     flash: pick('flash', options.flash, false, [true, false]),
     maxJsonBytes,
-    warnings: secretWarnings(secrets)
+    warnings: secretWarnings(secrets),
+    revocation: resolveRevocation(options.revocation)
   }
 }

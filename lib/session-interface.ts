@@ -3,7 +3,9 @@ import { ISSUED_AT_KEY, type SessionCodec } from './codec.js'
 import { cookieTooLargeError, headersSentError, type CookieSessionError } from './errors.js'
 import { createSessionCodec } from './formats.js'
 import { MAX_COOKIE_BYTES, type ResolvedOptions } from './options.js'
+import type { RevocationList } from './revocation-list.js'
 import { Session } from './session.js'
+import { SESSION_ID_KEY } from './session-identity.js'
 import { SplitCookie } from './split-cookie.js'
 import { nowSeconds } from './timestamp-signer.js'
 
@@ -80,13 +82,15 @@ export class CookieSessionInterface {
   readonly #split: SplitCookie | undefined
   /** Sessions whose request brought a split cookie, and how many pieces the browser holds. */
   readonly #incomingPieces = new WeakMap<Session, number>()
+  readonly #revocationList: RevocationList | undefined
   #warnedInsecureTransport = false
   #warnedSharedCacheable = false
 
-  constructor (options: ResolvedOptions) {
+  constructor (options: ResolvedOptions, revocationList?: RevocationList) {
     this.#options = options
     this.#cookieNameEquals = options.cookieName + '='
-    this.#codec = createSessionCodec(options, VERIFIED_CACHE_BYTES)
+    this.#revocationList = revocationList
+    this.#codec = createSessionCodec(options, VERIFIED_CACHE_BYTES, revocationList)
     const { cookie, maxCookies, maxRequestCookieBytes } = options
     this.#split = options.oversizedCookie === 'split' ? new SplitCookie({ cookie, maxCookies, maxRequestCookieBytes }) : undefined
   }
@@ -96,7 +100,7 @@ export class CookieSessionInterface {
     if (this.#split !== undefined && cookies !== undefined) {
       const incoming = this.#split.join(parsedValue, cookies)
       if (incoming.count > 1) {
-        const session = new Session(this.#codec, incoming.value)
+        const session = new Session(this.#codec, incoming.value, 0, this.#revocationList)
         this.#incomingPieces.set(session, incoming.count)
         if (incoming.refusal !== undefined) session.refuse(incoming.refusal)
         return session
@@ -105,9 +109,9 @@ export class CookieSessionInterface {
     if (parsedValue !== undefined && cookieHeader !== undefined &&
       cookieHeader.indexOf(this.#cookieNameEquals) !== cookieHeader.lastIndexOf(this.#cookieNameEquals)) {
       const { values, ignoredCount } = sameNameCookieValues(cookieHeader, this.#cookieNameEquals)
-      return new Session(this.#codec, values, ignoredCount)
+      return new Session(this.#codec, values, ignoredCount, this.#revocationList)
     }
-    return new Session(this.#codec, parsedValue)
+    return new Session(this.#codec, parsedValue, 0, this.#revocationList)
   }
 
   /**
@@ -147,7 +151,8 @@ export class CookieSessionInterface {
       return undefined
     }
     const permanent = session.isPermanent
-    const refresh = !sharedCacheable && ((permanent && this.#options.refreshEachRequest) || session.signedWithFallbackSecret)
+    // Stamping a cookie from before revocation was on (an id, a start) is a refresh too.
+    const refresh = !sharedCacheable && ((permanent && this.#options.refreshEachRequest) || session.signedWithFallbackSecret || !this.#isStamped(session))
     if (!changed && !refresh) return undefined
     const now = nowSeconds()
     const maxAgeSeconds = permanent ? this.#options.lifetimeSeconds : undefined
@@ -208,15 +213,25 @@ export class CookieSessionInterface {
     if (error !== undefined) throw error
   }
 
-  /** The signed cookie value that carries the session's data at `signedAtSeconds`; a new session is stamped with its start when the lifetime is absolute. */
+  /**
+   * The signed cookie value that carries the session's data at `signedAtSeconds`. A new session
+   * is stamped with its start when the lifetime is absolute, and with its id and start (to the
+   * millisecond) when revocation is on.
+   */
   seal (session: Session, signedAtSeconds: number): string {
     const unchanged = session.unchangedCookie
-    if (unchanged !== undefined && (!this.#codec.tracksIssuedAt || unchanged.issuedAtSeconds !== undefined)) {
-      return this.#codec.resign(unchanged, signedAtSeconds)
-    }
+    if (unchanged !== undefined && this.#codec.isStamped(unchanged)) return this.#codec.resign(unchanged, signedAtSeconds)
     const { record } = session
-    if (this.#codec.tracksIssuedAt && !record.has(ISSUED_AT_KEY)) record.set(ISSUED_AT_KEY, signedAtSeconds)
+    const revocable = this.#codec.revocationUserKey !== undefined
+    if (this.#codec.tracksIssuedAt && !record.has(ISSUED_AT_KEY)) record.set(ISSUED_AT_KEY, revocable ? Date.now() / 1000 : signedAtSeconds)
+    if (revocable && typeof record.get(SESSION_ID_KEY) !== 'string') record.set(SESSION_ID_KEY, session.pendingId)
     return this.#codec.seal(record, signedAtSeconds)
+  }
+
+  /** False for a cookie made before its stamps were asked for (the start, the id): it gets them on this response. */
+  #isStamped (session: Session): boolean {
+    const verified = session.unchangedCookie
+    return verified === undefined || this.#codec.isStamped(verified)
   }
 
   #isSecure (request: FastifyRequest): boolean {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { optionError } from './errors.js'
+import { requireRevocation, type RevocationList } from './revocation-list.js'
 import type { SessionCookies } from './session-cookies.js'
 import type { CookieSessionInterface } from './session-interface.js'
 
@@ -10,6 +11,8 @@ export interface RegisteredSession {
   flash: boolean
   sessionInterface: CookieSessionInterface
   sessionCookies: SessionCookies
+  /** With the `revocation` option. */
+  revocationList: RevocationList | undefined
 }
 
 /** The test helpers' second argument: which session, when the app has several. */
@@ -60,6 +63,21 @@ export class SessionRegistry {
       (this.#sessions.length === 1 ? this.#sessions[0] : undefined)
     if (chosen === undefined) throw optionError(`${helper}() needs { sessionName } to choose among the app's sessions ${names}`)
     return chosen
+  }
+
+  /** `app.revokeUser()`: in every session registered with revocation. */
+  async revokeUser (userId: string | number): Promise<void> {
+    await Promise.all(this.#revocationLists('app.revokeUser()').map((list) => list.revokeUser(userId)))
+  }
+
+  /** `app.revokeSession()`: ids are random, so the session is refused wherever it lives. */
+  async revokeSession (sessionId: string): Promise<void> {
+    await Promise.all(this.#revocationLists('app.revokeSession()').map((list) => list.revokeSession(sessionId)))
+  }
+
+  #revocationLists (caller: string): RevocationList[] {
+    const lists = this.#sessions.flatMap((registered) => registered.revocationList === undefined ? [] : [registered.revocationList])
+    return lists.length === 0 ? [requireRevocation(undefined, caller)] : lists
   }
 
   /** `reply.commitSession()`: every session the request carries goes onto the raw response. */

@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify'
-import { PERMANENT_KEY, type SessionCodec, type VerifiedCookie } from './codec.js'
+import { ISSUED_AT_KEY, PERMANENT_KEY, type SessionCodec, type VerifiedCookie } from './codec.js'
+import { requireRevocation, type RevocationList } from './revocation-list.js'
 import type { SessionRecord } from './serializer.js'
 import { optionError } from './errors.js'
+import { newSessionId, SESSION_ID_KEY, type SessionIdentity, userIdOf } from './session-identity.js'
 import { nowSeconds } from './timestamp-signer.js'
 
 type Key<Data> = keyof Data & string
@@ -31,15 +33,49 @@ export class Session<Data extends object = Record<string, unknown>> {
   /** Unlike `modified`, which the app may reset, this stays true once the data was changed. */
   #everChanged = false
   #warnedLateChange = false
+  readonly #revocationList: RevocationList | undefined
+  /** With revocation on, the id a session gets when it is first saved, made when first asked for. */
+  #pendingId: string | undefined
 
   /** Copies of our cookie past the ones tried, for the debug log. */
   readonly #ignoredCookieCount: number
 
   /** @internal */
-  constructor (codec: SessionCodec, cookieValue: string | readonly string[] | undefined, ignoredCookieCount = 0) {
+  constructor (codec: SessionCodec, cookieValue: string | readonly string[] | undefined, ignoredCookieCount = 0, revocationList?: RevocationList) {
     this.#codec = codec
     this.#cookieValue = cookieValue
     this.#ignoredCookieCount = ignoredCookieCount
+    this.#revocationList = revocationList
+  }
+
+  /**
+   * With the `revocation` option, the session's random id (for `app.revokeSession(id)`), kept in
+   * the cookie as `_session_id`; a new session has one already. `undefined` without the option.
+   */
+  get id (): string | undefined {
+    if (this.#codec.revocationUserKey === undefined) return undefined
+    const stored = this.#read().get(SESSION_ID_KEY)
+    return typeof stored === 'string' ? stored : this.pendingId
+  }
+
+  /** @internal The id a session without one is saved with. */
+  get pendingId (): string {
+    this.#pendingId ??= newSessionId()
+    return this.#pendingId
+  }
+
+  /**
+   * Ends this session everywhere: the response deletes the cookie, and every copy of it is
+   * refused on every instance. Resolves once the revocation is stored; when the store cannot be
+   * reached it rejects (`FST_COOKIE_SESSION_REVOCATION_FAILED`) and the session is left as it was.
+   */
+  async revoke (): Promise<void> {
+    const revocationList = requireRevocation(this.#revocationList, 'request.session.revoke()')
+    this.open()
+    // Only a session that came in a cookie has copies to refuse; one made in this request was never sent.
+    const sessionId = this.#verified === undefined ? undefined : (this.#verified.identity as SessionIdentity).sessionId
+    if (sessionId !== undefined) await revocationList.revokeSession(sessionId)
+    this.clear()
   }
 
   /** The value under `key`, or `fallback` (default `undefined`) when there is none. */
@@ -62,6 +98,7 @@ export class Session<Data extends object = Record<string, unknown>> {
       return
     }
     this.#codec.serializer.assertStorable(key, value)
+    if (key === this.#codec.revocationUserKey && this.#verified !== undefined && userIdOf(record.get(key)) !== userIdOf(value)) this.#startAnew(record)
     record.set(key, value)
     this.#change()
   }
@@ -255,6 +292,17 @@ export class Session<Data extends object = Record<string, unknown>> {
       this.#verified = opened
       this.#record = opened.record
     }
+  }
+
+  /**
+   * A login (the user key set or changed) in a session that came in a cookie starts a new
+   * session: a new id and start, so a "log out everywhere" made before it does not refuse it,
+   * and an id known before the login (session fixation) is worth nothing after it.
+   */
+  #startAnew (record: SessionRecord): void {
+    record.delete(SESSION_ID_KEY)
+    record.delete(ISSUED_AT_KEY)
+    this.#pendingId = undefined
   }
 
   #change (): void {

@@ -46,6 +46,21 @@ const SMOKE = `
   console.log('ok')
 `
 
+/** Revocation through the named exports: a revoked session's cookie is refused; the Redis store is there (it needs a client to run). */
+const REVOCATION_SMOKE = `
+  if (typeof redisRevocationStore !== 'function') throw new Error('no redisRevocationStore')
+  const revocable = Fastify()
+  await revocable.register(cookieSession, { secret: 'a-consumer-secret-of-32-bytes-or-more', revocation: { store: memoryRevocationStore(), userKey: 'userId' } })
+  revocable.get('/login', async (request) => { request.session.set('userId', 7); return request.session.id })
+  revocable.get('/logout', async (request) => { await request.session.revoke(); return 'bye' })
+  revocable.get('/whoami', async (request) => String(request.session.get('userId') ?? 'nobody'))
+  const login = await revocable.inject('/login')
+  const cookies = { session: login.cookies[0].value }
+  await revocable.inject({ url: '/logout', cookies })
+  if ((await revocable.inject({ url: '/whoami', cookies })).body !== 'nobody') throw new Error('the revoked cookie still works')
+  await revocable.close()
+`
+
 /** Types a consumer writes: its session data by declaration merging, and the flash methods. */
 const TYPED_CONSUMER = `
 declare module 'fastify-cookie-session' {
@@ -57,8 +72,12 @@ declare module 'fastify' {
 
 export async function main (): Promise<void> {
   const app = Fastify()
-  await app.register(cookieSession, { secret: 'a-consumer-secret-of-32-bytes-or-more', flash: true })
+  await app.register(cookieSession, { secret: 'a-consumer-secret-of-32-bytes-or-more', flash: true, revocation: { store: memoryRevocationStore(), userKey: 'userId' } })
+  const store: SessionRevocationStore = memoryRevocationStore()
+  if (typeof store.follow !== 'function') throw new Error('not a store')
   app.get('/', async (request) => {
+    const sessionId: string | undefined = request.session.id
+    if (sessionId === undefined) throw new Error('no session id')
     const userId: number | undefined = request.session.get('userId')
     // @ts-expect-error SessionData says userId is a number
     request.session.set('userId', 'seven')
@@ -70,10 +89,12 @@ export async function main (): Promise<void> {
   const response = await app.inject('/')
   const data: SessionCookieData | undefined = app.readSessionCookie(response)
   if (data?.userId !== 7 || response.body !== '1') throw new Error('unexpected ' + response.body)
+  await app.revokeUser(7)
+  await app.close()
   console.log('ok')
 }
 `
-const TYPED_IMPORTS = "import Fastify from 'fastify'\nimport cookieSession, { type FlashRequest, type SessionCookieData } from 'fastify-cookie-session'\n"
+const TYPED_IMPORTS = "import Fastify from 'fastify'\nimport cookieSession, { type FlashRequest, memoryRevocationStore, type SessionCookieData, type SessionRevocationStore } from 'fastify-cookie-session'\n"
 
 const STRICT = { strict: true, skipLibCheck: false, types: ['node'], target: 'ES2022', lib: ['ES2023'] }
 
@@ -100,7 +121,8 @@ t.test('a CommonJS consumer requires it every way fastify-org plugins allow', as
       const { fastifyCookieSession } = require('fastify-cookie-session')
       if (cookieSession.default !== cookieSession || fastifyCookieSession !== cookieSession) throw new Error('exports differ')
       if (cookieSession.errorCodes.WEAK_SECRET !== 'FST_COOKIE_SESSION_WEAK_SECRET') throw new Error('no error codes')
-      ;(async () => { ${SMOKE} })().catch((error) => { console.error(error); process.exitCode = 1 })
+      const { memoryRevocationStore, redisRevocationStore } = require('fastify-cookie-session')
+      ;(async () => { ${REVOCATION_SMOKE} ${SMOKE} })().catch((error) => { console.error(error); process.exitCode = 1 })
     `
   })
   t.equal(run('node', ['index.js'], join(workspace, 'cjs')).trim(), 'ok')
@@ -111,8 +133,9 @@ t.test('an ESM consumer imports the default and the named export', async (t) => 
     'package.json': '{ "type": "module" }',
     'index.js': `
       import Fastify from 'fastify'
-      import cookieSession, { errorCodes, fastifyCookieSession } from 'fastify-cookie-session'
+      import cookieSession, { errorCodes, fastifyCookieSession, memoryRevocationStore, redisRevocationStore } from 'fastify-cookie-session'
       if (fastifyCookieSession !== cookieSession || errorCodes !== cookieSession.errorCodes) throw new Error('exports differ')
+      ${REVOCATION_SMOKE}
       ${SMOKE}
     `
   })
@@ -127,6 +150,7 @@ t.test('a TypeScript consumer with module nodenext (ESM and CommonJS files) comp
     'esm.mts': TYPED_IMPORTS + TYPED_CONSUMER + 'await main()\n',
     'cjs.cts': "import Fastify = require('fastify')\nimport cookieSession = require('fastify-cookie-session')\n" +
       'type FlashRequest = cookieSession.FlashRequest\ntype SessionCookieData = cookieSession.SessionCookieData\n' +
+      'type SessionRevocationStore = cookieSession.SessionRevocationStore\nconst { memoryRevocationStore } = cookieSession\n' +
       TYPED_CONSUMER + 'main().catch((error: unknown) => { console.error(error); process.exitCode = 1 })\n'
   })
   run(join(BIN, 'tsc'), ['-p', 'tsconfig.json'], directory)

@@ -1,6 +1,7 @@
 import Fastify from 'fastify'
 import { expect, test } from 'tstyche'
-import cookieSession, { fastifyCookieSession, type FastifySession, type FlashedMessagePair, type FlashRequest, type SessionCookieData, type SessionName } from '..'
+import Redis from 'ioredis'
+import cookieSession, { fastifyCookieSession, type FastifySession, type FlashedMessagePair, type FlashRequest, memoryRevocationStore, redisRevocationStore, type SessionCookieData, type SessionName } from '..'
 
 declare module '..' {
   interface SessionData {
@@ -119,4 +120,20 @@ test('the test helpers pick a session by its sessionName, typed by its data', ()
   expect(app.signSessionCookie).type.not.toBeCallableWith({}, { sessionName: 'body' })
   expect(app.readSessionCookie({ headers: {} }, { sessionName: 'adminSession' })?.level).type.toBe<number | undefined>()
   expect(app.readSessionCookie({ headers: {} }, { sessionName: 'adminSession' })).type.toBe<SessionCookieData<AdminData> | undefined>()
+})
+
+test('revocation: the option, the session id, revoke() and the app methods', () => {
+  expect(app.register(cookieSession, { secret: 'a'.repeat(32), revocation: { store: memoryRevocationStore(), userKey: 'user_id' } })).type.not.toRaiseError()
+  expect(redisRevocationStore({ client: new Redis(), keyPrefix: 'app:', timeoutMs: 500 })).type.not.toRaiseError()
+  expect(app.register(cookieSession, { secret: 'a'.repeat(32), revocation: { store: {}, userKey: 'user_id' } })).type.toRaiseError()
+  expect(app.register(cookieSession, { secret: 'a'.repeat(32), revocation: { store: memoryRevocationStore() } })).type.toRaiseError()
+  expect(redisRevocationStore({ client: {} })).type.toRaiseError()
+  app.get('/', async (request) => {
+    expect(request.session.id).type.toBe<string | undefined>()
+    expect(request.session.revoke()).type.toBe<Promise<void>>()
+  })
+  expect(app.revokeUser('ann')).type.toBe<Promise<void>>()
+  expect(app.revokeUser(7)).type.toBe<Promise<void>>()
+  expect(app.revokeSession('id')).type.toBe<Promise<void>>()
+  expect(app.revokeSession(7)).type.toRaiseError()
 })
