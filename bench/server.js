@@ -57,7 +57,7 @@ const SETUPS = {
     }
   },
   revocation: {
-    async register (app, format) {
+    async register (app, { format }) {
       const Redis = require('ioredis')
       // ioredis retries until redis-server listens; its refusals meanwhile are expected.
       const client = new Redis({ host: '127.0.0.1', port: await startRedis() })
