@@ -62,11 +62,20 @@ function assertValidToken (request: FastifyRequest): void {
   if (!hasValidToken(request)) throw new PageError(403, "The form's token does not match this session (a stale page, or a form sent from another site). Nothing was changed.")
 }
 
-/** The cookie header with one character of the payload changed: the signature no longer matches. */
+/**
+ * The cookie header with one character of the data changed: the first of a signed payload, or,
+ * in an encrypted cookie (one value without dots), one in the middle, which is ciphertext.
+ * Either way the signature or the tag no longer matches.
+ */
 export function tamperWithCookie (setCookie: string, cookieName: string): string {
-  const payloadStart = setCookie.startsWith(`${cookieName}=.`) ? cookieName.length + 2 : cookieName.length + 1
-  const replacement = setCookie[payloadStart] === 'A' ? 'B' : 'A'
-  return setCookie.slice(0, payloadStart) + replacement + setCookie.slice(payloadStart + 1)
+  const valueStart = cookieName.length + 1
+  const valueEnd = setCookie.indexOf(';') === -1 ? setCookie.length : setCookie.indexOf(';')
+  const value = setCookie.slice(valueStart, valueEnd)
+  const at = value.includes('.')
+    ? valueStart + (value.startsWith('.') ? 1 : 0)
+    : valueStart + Math.floor(value.length / 2)
+  const replacement = setCookie[at] === 'A' ? 'B' : 'A'
+  return setCookie.slice(0, at) + replacement + setCookie.slice(at + 1)
 }
 
 function tokenField (token: unknown): Html {

@@ -2,7 +2,7 @@ import { deflateSync } from 'node:zlib'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
 import { buildDemoApp, type DemoOptions } from '../examples/app.js'
-import { cutCookie } from '../examples/inspector.js'
+import { cutCookie, cutEncryptedCookie } from '../examples/inspector.js'
 import { tamperWithCookie } from '../examples/pages.js'
 import { SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
 
@@ -207,6 +207,8 @@ t.test('tamperWithCookie changes exactly one character of the payload', async (t
   t.equal(tamperWithCookie('session=eyJh.b.c; Path=/', 'session'), 'session=AyJh.b.c; Path=/')
   t.equal(tamperWithCookie('session=AyJh.b.c; Path=/', 'session'), 'session=ByJh.b.c; Path=/')
   t.equal(tamperWithCookie('s=.eJy.b.c; Path=/', 's'), 's=.AJy.b.c; Path=/', 'after the dot of a compressed payload')
+  t.equal(tamperWithCookie('s=abcdefgh; Path=/', 's'), 's=abcdAfgh; Path=/', 'the middle of an encrypted value')
+  t.equal(tamperWithCookie('s=abcdAfgh', 's'), 's=abcdBfgh', 'a header without attributes')
 })
 
 t.test('a cookie older than lifetimeSeconds is refused by the server, whatever the browser kept', async (t) => {
@@ -248,4 +250,40 @@ t.test('in Flask format the inspector shows Flask\'s tagged JSON and signature, 
   const compressed = await tab.home()
   t.match(compressed, /<code class="payload">\.[\w-]+<\/code><br><span class="muted">The leading dot says: zlib-compressed\. base64url, not encrypted\./)
   t.match(compressed, /<pre>\{&quot;username&quot;:&quot;(ab)+&quot;\}<\/pre>/, 'and anyone can still inflate it and read it')
+})
+
+t.test('in the encrypted format the inspector cuts the cookie into version, key id, timestamp, nonce, ciphertext and tag, and none of them shows the data', async (t) => {
+  stubClock(t, 1_700_000_000)
+  const tab = new Tab(await demo(t, { format: 'encrypted' }))
+  await tab.logIn('alice')
+  const page = await tab.home()
+  t.match(page, /Logged in as alice/)
+  for (const label of ['version', 'key id', 'timestamp', 'nonce', 'ciphertext', 'tag']) t.match(page, new RegExp(`<tr><th>${label}`), `the ${label} is labelled`)
+  t.match(page, /= 2023-11-14T22:13:20Z/, 'the timestamp, in the clear')
+  t.match(page, /XAES-256-GCM tag over the encrypted data/)
+  t.match(page, /Nothing of the session: only its size, which key sealed it and when/)
+  const parts = cutEncryptedCookie(tab.cookie as string)
+  t.equal(parts?.version, 1)
+  t.equal(parts?.signedAtSeconds, 1_700_000_000)
+  const token = await tab.token()
+  const shown = [...page.matchAll(/<code class="[\w-]+">([^<]*)<\/code>/g)].map((match) => match[1]).join(' ')
+  for (const secretValue of ['alice', token, Buffer.from('alice').toString('base64url'), Buffer.from(token).toString('base64url'), Buffer.from('alice').toString('hex')]) {
+    t.notOk(shown.includes(secretValue), `the cookie's parts do not show ${secretValue}`)
+  }
+  t.match(page, /<pre>\{\n {2}&quot;username&quot;: &quot;alice&quot;/, 'the server, holding the secret, still shows the decoded session')
+
+  const before = tab.cookie as string
+  const tamper = await tab.form('/tamper', { csrf_token: token })
+  t.equal(tamper.statusCode, 303)
+  const tampered = tab.cookie as string
+  t.not(tampered, before)
+  t.equal(cutEncryptedCookie(tampered)?.version, 1, 'the version is untouched: the change is in the ciphertext, so the tag no longer matches')
+  const refused = await tab.request({ url: '/' })
+  t.match(refused.body, /The server <strong>refused<\/strong> this cookie/)
+  t.match(refused.body, /<form method="post" action="\/login">/, 'a fresh, logged-out session')
+  t.match(setCookies(refused), [/^session=; Expires=Thu, 01 Jan 1970/], 'and the broken cookie is deleted')
+  t.equal(cutEncryptedCookie('not.encrypted'), undefined)
+  t.equal(cutEncryptedCookie('AAAA'), undefined, 'too short to hold a nonce and a tag')
+  const garbage = await tab.app.inject({ url: '/', cookies: { session: 'AAAA' } })
+  t.match(garbage.body, /Not a <code>version ‖ key id ‖ timestamp ‖ nonce ‖ ciphertext ‖ tag<\/code> value/)
 })
