@@ -1,11 +1,11 @@
 import { deflateSync } from 'node:zlib'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import cookieSession from '../index.js'
 import { ERROR_CODES } from '../lib/errors.js'
 import { FORMATS } from '../lib/formats.js'
 import { vectors } from './flask/vectors.js'
-import { buildApp, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
+import { buildApp, registrationError, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
 
 /** A cookie Flask 2.2 wrote with the secret 'dev' at 1 700 000 000 for `{"username": "alice"}`. */
 const flaskVector = vectors.valid.find((vector) => vector.name === 'username')
@@ -82,16 +82,7 @@ t.test('a fallback format reads with every secret, rotated ones too, and a cooki
 })
 
 async function registerWith (options: Record<string, unknown>): Promise<unknown> {
-  const app = Fastify()
-  try {
-    await app.register(cookieSession, { secret: SECRET, ...options })
-    await app.ready()
-    return undefined
-  } catch (error) {
-    return error
-  } finally {
-    await app.close()
-  }
+  return registrationError((app) => app.register(cookieSession, { secret: SECRET, ...options }))
 }
 
 t.test('fallbackFormats is checked at register', async (t) => {

@@ -47,3 +47,17 @@ export function stubClock (t: Test, startSeconds: number): { seconds: number } {
   t.teardown(() => { Date.now = realNow })
   return clock
 }
+
+/** The error `register` (up to `ready`) fails with, or undefined when the app starts. */
+export async function registrationError (register: (app: FastifyInstance) => PromiseLike<unknown>): Promise<unknown> {
+  const app = Fastify()
+  try {
+    await register(app)
+    await app.ready()
+    return undefined
+  } catch (error) {
+    return error
+  } finally {
+    await app.close()
+  }
+}

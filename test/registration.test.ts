@@ -4,19 +4,10 @@ import Fastify from 'fastify'
 import t from 'tap'
 import cookieSession, { fastifyCookieSession } from '../index.js'
 import { secretWarnings } from '../lib/options.js'
-import { SECRET } from './helpers.js'
+import { registrationError, SECRET } from './helpers.js'
 
 async function registerWith (options: unknown): Promise<unknown> {
-  const app = Fastify()
-  try {
-    await app.register(cookieSession, options as never)
-    await app.ready()
-    return undefined
-  } catch (error) {
-    return error
-  } finally {
-    await app.close()
-  }
+  return registrationError((app) => app.register(cookieSession, options as never))
 }
 
 t.test('exports the plugin as default, named and CommonJS export', async (t) => {

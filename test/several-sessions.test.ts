@@ -2,7 +2,7 @@ import fastifySecureSession from '@fastify/secure-session'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import cookieSession, { type FastifySession, type FlashRequest } from '../index.js'
-import { buildApp, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
+import { buildApp, registrationError, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
 
 interface AdminData {
   username: string
@@ -54,18 +54,11 @@ function cookiesOf (...responses: Array<Awaited<ReturnType<FastifyInstance['inje
 }
 
 async function registerTwice (first: object, second: object, between?: (app: FastifyInstance) => Promise<void>): Promise<unknown> {
-  const app = Fastify()
-  try {
+  return registrationError(async (app) => {
     await app.register(cookieSession, { secret: SECRET, ...first })
     await between?.(app)
     await app.register(cookieSession, { secret: SECRET, ...second })
-    await app.ready()
-    return undefined
-  } catch (error) {
-    return error
-  } finally {
-    await app.close()
-  }
+  })
 }
 
 t.test('each registration has its own request property, cookie, format and secret', async (t) => {
