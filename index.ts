@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
-import type { CookieOptions } from './lib/cookie-options.js'
+import type { CookieOptions } from './lib/cookie-writer.js'
 import { ERROR_CODES } from './lib/errors.js'
 import { assertFlashIsFree, flashAttacher, type FlashedMessage, type FlashedMessagesOptions, type FlashRequest as FlashRequestMethods, kTakenFlashes } from './lib/flash.js'
 import { type CookieSessionOptions, resolveOptions } from './lib/options.js'
@@ -60,14 +60,14 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   }
 
   // @fastify/cookie's own onRequest hook, registered first, has parsed the header unless the app moved or turned off that hook.
-  fastify.addHook('onRequest', function openSession (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
+  fastify.addHook('onRequest', function attachSessions (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
     const sessions = request as unknown as Record<string, Session>
     if (request.routeOptions.config.session === false) {
       sessions[sessionName] = sessionTurnedOff
     } else {
       const header = request.headers.cookie
       const cookies = request.cookies ?? (header === undefined ? undefined : fastify.parseCookie(header))
-      sessions[sessionName] = sessionInterface.openSession(cookies?.[cookieName], header, cookies)
+      sessions[sessionName] = sessionInterface.createSession(cookies?.[cookieName], header, cookies)
     }
     done()
   })

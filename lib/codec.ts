@@ -19,7 +19,7 @@ export interface VerifiedCookie {
    * fraction of the cost. Never handed out itself.
    */
   flatRecord: SessionRecord | undefined
-  /** With revocation on: the session's id, user and start, read once and checked on every open. */
+  /** With revocation on: the session's id, user and start, read once and checked on every verification. */
   identity: SessionIdentity | undefined
 }
 
@@ -125,7 +125,8 @@ export class SessionCodec {
     return this.#revocation?.userKey
   }
 
-  open (cookieValue: string, nowSeconds: number): OpenedCookie | Refusal {
+  /** The cookie's data and stamps when it is authentic, within its lifetimes and not revoked; otherwise why not. */
+  verify (cookieValue: string, nowSeconds: number): OpenedCookie | Refusal {
     const cached = this.#verified.get(cookieValue)
     if (cached !== undefined) {
       return checkAge(cached.timestampSeconds, nowSeconds, this.#lifetimeSeconds, this.#futureToleranceSeconds) ??
@@ -151,7 +152,7 @@ export class SessionCodec {
     }
     const tooOld = this.#checkAbsoluteAge(verified, nowSeconds)
     if (tooOld !== undefined) return tooOld
-    // Remembered even when revoked: the check runs on every open, cached or not.
+    // Remembered even when revoked: the check runs on every verification, cached or not.
     this.#remember(cookieValue, verified)
     const revoked = this.#checkRevocation(verified)
     if (revoked !== undefined) return revoked
@@ -160,7 +161,7 @@ export class SessionCodec {
     return { payload, json, timestampSeconds, keyIndex, permanent, issuedAtSeconds, flatRecord, identity, record }
   }
 
-  /** The data of a cookie that `open` accepted, for the session to change as it likes. */
+  /** The data of a cookie that `verify` accepted, for the session to change as it likes. */
   parse (verified: VerifiedCookie): SessionRecord {
     return verified.flatRecord === undefined ? this.serializer.loadJson(verified.json) as SessionRecord : new Map(verified.flatRecord)
   }

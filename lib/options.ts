@@ -1,5 +1,5 @@
 import { maxHeaderSize as nodeMaxHeaderBytes } from 'node:http'
-import { CookieWriter, type CookieOptions } from './cookie-options.js'
+import { CookieWriter, type CookieOptions } from './cookie-writer.js'
 import { ERROR_CODES, optionError } from './errors.js'
 import { DEFAULT_MAX_JSON_BYTES, FORMATS, type FormatName, type FormatPreset } from './formats.js'
 import type { RevocationStore } from './revocation-store.js'

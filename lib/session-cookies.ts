@@ -1,6 +1,6 @@
 import { unverifiedCookieError } from './errors.js'
 import type { CookieSessionInterface } from './session-interface.js'
-import { nowSeconds } from './timestamp-signer.js'
+import { nowSeconds } from './clock.js'
 
 /** A session as a plain object, the way Flask's `dict(session)` shows it: `permanent` is the `_permanent` key. */
 export type SessionCookieData = Record<string, unknown> & { _permanent?: boolean }
@@ -28,7 +28,7 @@ export class SessionCookies {
    * as `session.set` checks them; `_permanent: true` makes the session permanent.
    */
   sign (data: SessionCookieData): string {
-    const session = this.#sessionInterface.openSession(undefined, undefined)
+    const session = this.#sessionInterface.createSession(undefined, undefined)
     for (const [key, value] of Object.entries(data)) session.set(key, value)
     return this.#sessionInterface.requestCookieHeader(session, nowSeconds())
   }
@@ -45,8 +45,8 @@ export class SessionCookies {
     if (value === '') return {}
     // A split session: the pieces `name.1`, `name.2`, … follow in order.
     for (let index = 1, piece = valueOf(`${this.#cookieName}.1`); piece !== undefined && piece !== ''; piece = valueOf(`${this.#cookieName}.${++index}`)) value += piece
-    const session = this.#sessionInterface.openSession(value, undefined)
-    session.open()
+    const session = this.#sessionInterface.createSession(value, undefined)
+    session.load()
     if (session.refusal !== undefined) {
       throw unverifiedCookieError(`the "${this.#cookieName}" cookie of the response does not verify with this app's settings: ${session.refusal}`)
     }

@@ -7,7 +7,7 @@ import type { RevocationList } from './revocation-list.js'
 import { Session } from './session.js'
 import { SESSION_ID_KEY } from './session-identity.js'
 import { SplitCookie } from './split-cookie.js'
-import { nowSeconds } from './timestamp-signer.js'
+import { nowSeconds } from './clock.js'
 
 /** Memory for recent verifications, per registration (see `verifiedEntryBytes`): about 2,700 typical sessions, or 30 to 60 of the largest (a 4 KB cookie holding 16 KiB of JSON). */
 export const VERIFIED_CACHE_BYTES = 2 * 1024 * 1024
@@ -71,7 +71,7 @@ function sameNameCookieValues (header: string, nameEquals: string): { values: st
 }
 
 /**
- * Flask's session interface: opens a session from the request's cookie and, at the end of
+ * Flask's session interface: makes a session from the request's cookie and, at the end of
  * the request, decides whether to send a new cookie, delete it, or leave it alone.
  */
 export class CookieSessionInterface {
@@ -96,7 +96,7 @@ export class CookieSessionInterface {
   }
 
   /** `parsedValue` is what @fastify/cookie found: the first cookie of our name; `cookies`, every cookie it parsed (for split sessions). */
-  openSession (parsedValue: string | undefined, cookieHeader: string | undefined, cookies?: Record<string, string | undefined>): Session {
+  createSession (parsedValue: string | undefined, cookieHeader: string | undefined, cookies?: Record<string, string | undefined>): Session {
     if (this.#split !== undefined && cookies !== undefined) {
       const incoming = this.#split.join(parsedValue, cookies)
       if (incoming.count > 1) {
@@ -122,7 +122,7 @@ export class CookieSessionInterface {
     const session = this.sessionOf(request)
     if (session === undefined || session.saved) return undefined
     session.markSaved(request)
-    session.open()
+    session.load()
     if (session.refusal !== undefined) request.log.debug({ reason: session.refusal }, 'fastify-cookie-session: ignored the session cookie')
     const { ignoredCookieCount } = session
     if (ignoredCookieCount > 0) {
@@ -130,7 +130,7 @@ export class CookieSessionInterface {
     }
     let changed: boolean
     try {
-      changed = session.hasChanges
+      changed = session.detectChanges()
     } catch (error) {
       return error as CookieSessionError
     }
@@ -219,7 +219,7 @@ export class CookieSessionInterface {
    * millisecond) when revocation is on.
    */
   seal (session: Session, signedAtSeconds: number): string {
-    const unchanged = session.unchangedCookie
+    const unchanged = session.unchangedCookie()
     if (unchanged !== undefined && this.#codec.isStamped(unchanged)) return this.#codec.resign(unchanged, signedAtSeconds)
     const { record } = session
     const revocable = this.#codec.revocationUserKey !== undefined
@@ -230,7 +230,7 @@ export class CookieSessionInterface {
 
   /** False for a cookie made before its stamps were asked for (the start, the id): it gets them on this response. */
   #isStamped (session: Session): boolean {
-    const verified = session.unchangedCookie
+    const verified = session.unchangedCookie()
     return verified === undefined || this.#codec.isStamped(verified)
   }
 

@@ -4,7 +4,7 @@ import { requireRevocation, type RevocationList } from './revocation-list.js'
 import type { SessionRecord } from './serializer.js'
 import { optionError } from './errors.js'
 import { newSessionId, SESSION_ID_KEY, type SessionIdentity, userIdOf } from './session-identity.js'
-import { nowSeconds } from './timestamp-signer.js'
+import { nowSeconds } from './clock.js'
 
 type Key<Data> = keyof Data & string
 
@@ -18,7 +18,7 @@ export class Session<Data extends object = Record<string, unknown>> {
   readonly #codec: SessionCodec
   /** Usually one value; several when the browser sent more than one cookie of our name (a parent domain's too). */
   readonly #cookieValue: string | readonly string[] | undefined
-  #opened = false
+  #loaded = false
   #verified: VerifiedCookie | undefined
   #refusal: string | undefined
   #record: SessionRecord | undefined
@@ -71,7 +71,7 @@ export class Session<Data extends object = Record<string, unknown>> {
    */
   async revoke (): Promise<void> {
     const revocationList = requireRevocation(this.#revocationList, 'request.session.revoke()')
-    this.open()
+    this.load()
     // Only a session that came in a cookie has copies to refuse; one made in this request was never sent.
     const sessionId = this.#verified === undefined ? undefined : (this.#verified.identity as SessionIdentity).sessionId
     if (sessionId !== undefined) await revocationList.revokeSession(sessionId)
@@ -210,30 +210,30 @@ export class Session<Data extends object = Record<string, unknown>> {
     this.#savedForWebSocket = webSocket
   }
 
-  /** @internal Verifies the cookie without counting as an access. */
-  open (): void {
-    if (this.#opened) return
-    this.#opened = true
+  /** @internal Verifies the incoming cookie, once, without counting as an access. */
+  load (): void {
+    if (this.#loaded) return
+    this.#loaded = true
     const candidates = this.#cookieValue
     if (candidates === undefined || candidates === '') return
     if (typeof candidates === 'string') {
-      this.#accept(this.#codec.open(candidates, nowSeconds()))
+      this.#accept(this.#codec.verify(candidates, nowSeconds()))
       return
     }
     // Of several cookies with our name, the one that verifies is ours; the others belong to another path or domain.
     const now = nowSeconds()
     let firstRefusal: string | undefined
     for (const candidate of candidates) {
-      const opened = this.#codec.open(candidate, now)
-      if (typeof opened !== 'string') return this.#accept(opened)
-      firstRefusal ??= opened
+      const verified = this.#codec.verify(candidate, now)
+      if (typeof verified !== 'string') return this.#accept(verified)
+      firstRefusal ??= verified
     }
     this.#refusal = firstRefusal
   }
 
   /** @internal Refuses the incoming cookie before the codec sees it (pieces of a split cookie that do not fit together). */
   refuse (reason: string): void {
-    this.#opened = true
+    this.#loaded = true
     this.#refusal = reason
   }
 
@@ -262,8 +262,12 @@ export class Session<Data extends object = Record<string, unknown>> {
     return this.#record === undefined ? this.#verified === undefined : this.#record.size === 0
   }
 
-  /** @internal Modified, or a nested value handed out earlier was changed in place (compared once, at save time). */
-  get hasChanges (): boolean {
+  /**
+   * @internal Modified, or a nested value handed out earlier was changed in place: compares the
+   * data with what was handed out (once, at save time), marks the session modified when it
+   * differs, and throws when the data can no longer be serialized.
+   */
+  detectChanges (): boolean {
     if (this.#modified) return true
     if (this.#baselineJson === undefined) return false
     const changedInPlace = this.#codec.serializer.dumpJson(this.#data()) !== this.#baselineJson
@@ -276,8 +280,8 @@ export class Session<Data extends object = Record<string, unknown>> {
   }
 
   /** @internal The verified incoming cookie when the data is still exactly what it carried, so it can be re-signed as it is. */
-  get unchangedCookie (): VerifiedCookie | undefined {
-    return this.#everChanged || this.hasChanges ? undefined : this.#verified
+  unchangedCookie (): VerifiedCookie | undefined {
+    return this.#everChanged || this.detectChanges() ? undefined : this.#verified
   }
 
   /** @internal The data to sign. */
@@ -285,12 +289,12 @@ export class Session<Data extends object = Record<string, unknown>> {
     return this.#data()
   }
 
-  #accept (opened: ReturnType<SessionCodec['open']>): void {
-    if (typeof opened === 'string') {
-      this.#refusal = opened
+  #accept (verified: ReturnType<SessionCodec['verify']>): void {
+    if (typeof verified === 'string') {
+      this.#refusal = verified
     } else {
-      this.#verified = opened
-      this.#record = opened.record
+      this.#verified = verified
+      this.#record = verified.record
     }
   }
 
@@ -318,7 +322,7 @@ export class Session<Data extends object = Record<string, unknown>> {
   }
 
   #data (): SessionRecord {
-    this.open()
+    this.load()
     if (this.#record === undefined) {
       this.#record = this.#verified === undefined ? new Map() : this.#codec.parse(this.#verified)
     }

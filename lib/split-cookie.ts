@@ -1,4 +1,4 @@
-import type { CookieWriter } from './cookie-options.js'
+import type { CookieWriter } from './cookie-writer.js'
 import { MAX_COOKIE_BYTES, MAX_INCOMING_COOKIE_LENGTH } from './options.js'
 import type { Refusal } from './sealer.js'
 

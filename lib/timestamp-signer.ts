@@ -71,8 +71,3 @@ export class TimestampSigner implements Sealer {
     return { payload: input.slice(0, timestampDot), timestampSeconds, keyIndex }
   }
 }
-
-/** Signing time has whole-second resolution, as in itsdangerous. */
-export function nowSeconds (): number {
-  return Math.floor(Date.now() / 1000)
-}

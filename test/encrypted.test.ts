@@ -62,7 +62,7 @@ t.test('the cookie gives nothing of the data away: no value, nor its JSON, base6
     }
   }
   for (const telltale of telltales) t.notOk(cookie.includes(telltale), `the cookie does not hold ${JSON.stringify(telltale)}`)
-  t.same(Object.fromEntries(encryptedCodec().parse(encryptedCodec().open(cookie, NOW) as never)), values, 'and it opens with the secret')
+  t.same(Object.fromEntries(encryptedCodec().parse(encryptedCodec().verify(cookie, NOW) as never)), values, 'and it opens with the secret')
 })
 
 t.test('a 100-byte session costs about 15 bytes more than in the default format, and is never compressed', async (t) => {
@@ -83,8 +83,8 @@ t.test('two seals of the same data differ (random nonces); each opens', async (t
   const first = codec.seal(data, NOW)
   const second = codec.seal(data, NOW)
   t.not(first, second)
-  t.match(codec.open(first, NOW), { timestampSeconds: NOW, keyIndex: 0 })
-  t.match(codec.open(second, NOW), { timestampSeconds: NOW, keyIndex: 0 })
+  t.match(codec.verify(first, NOW), { timestampSeconds: NOW, keyIndex: 0 })
+  t.match(codec.verify(second, NOW), { timestampSeconds: NOW, keyIndex: 0 })
 })
 
 t.test('a read picks its key by the id the cookie carries, and decrypts only with it', async (t) => {
@@ -95,19 +95,19 @@ t.test('a read picks its key by the id the cookie carries, and decrypts only wit
   XaesKey.prototype.decrypt = function (...args) { decryptions++; return realDecrypt.apply(this, args) }
   t.teardown(() => { XaesKey.prototype.decrypt = realDecrypt })
   const rotated = encryptedCodec([SECRET, 'a-third-secret-that-is-32-bytes-long', OLD])
-  t.match(rotated.open(oldCookie, NOW), { keyIndex: 2 })
+  t.match(rotated.verify(oldCookie, NOW), { keyIndex: 2 })
   t.equal(decryptions, 1, 'one decryption, with the key the id names, not one per secret')
-  t.equal(encryptedCodec(SECRET).open(oldCookie, NOW), 'cookie was encrypted with a key this app does not have (another secret or cookie name)')
+  t.equal(encryptedCodec(SECRET).verify(oldCookie, NOW), 'cookie was encrypted with a key this app does not have (another secret or cookie name)')
   t.equal(decryptions, 1, 'a cookie of an unknown key is not decrypted at all')
 })
 
 t.test('the cookie name, the version and the timestamp are bound to the cookie', async (t) => {
   const cookie = encryptedCodec().seal(new Map([['user', 'ann']]), NOW)
-  t.match(encryptedCodec(SECRET, 'other').open(cookie, NOW), /a key this app does not have/, 'another cookie name has other keys')
+  t.match(encryptedCodec(SECRET, 'other').verify(cookie, NOW), /a key this app does not have/, 'another cookie name has other keys')
   const bytes = Buffer.from(cookie, 'base64url')
   const withByte = (index: number, value: number) => { const copy = Buffer.from(bytes); copy[index] = value; return copy.toString('base64url') }
-  t.equal(encryptedCodec().open(withByte(0, 2), NOW), 'cookie is encrypted format version 2, not 1')
-  t.equal(encryptedCodec().open(withByte(9, bytes[9] ^ 1), NOW), 'cookie does not decrypt: altered, or sealed with another key', 'a timestamp moved by a second does not decrypt')
+  t.equal(encryptedCodec().verify(withByte(0, 2), NOW), 'cookie is encrypted format version 2, not 1')
+  t.equal(encryptedCodec().verify(withByte(9, bytes[9] ^ 1), NOW), 'cookie does not decrypt: altered, or sealed with another key', 'a timestamp moved by a second does not decrypt')
   const sealer = new EncryptedSealer({ secrets: [Buffer.from(SECRET)], cookieName: 'session', maxLength: 4096 })
   t.match(sealer.unseal(cookie, NOW + 3601, 3600, 5), /signature expired: 3601 s old/, 'the age is checked after decryption')
   t.equal(sealer.unseal(cookie.slice(0, 60), NOW, 3600, 5), 'cookie is too short to be an encrypted value')

@@ -12,13 +12,13 @@ function codecWith (verifiedCacheBytes: number, maxJsonBytes = 16_384) {
   return createSessionCodec(resolveOptions({ secret: SECRET, lifetimeSeconds: 60, maxJsonBytes }), verifiedCacheBytes)
 }
 
-const isHit = (codec: SessionCodec, cookie: string) => (codec.open(cookie, NOW) as { record?: unknown }).record === undefined
+const isHit = (codec: SessionCodec, cookie: string) => (codec.verify(cookie, NOW) as { record?: unknown }).record === undefined
 
 t.test('a cache entry is counted by what it holds: cookie, JSON text (twice for a flat record), two bytes a character beyond Latin-1', async (t) => {
   const codec = codecWith(0)
   const bytesOf = (data: Record<string, unknown>) => {
     const cookie = codec.seal(new Map(Object.entries(data)), NOW)
-    const opened = codec.open(cookie, NOW) as VerifiedCookie
+    const opened = codec.verify(cookie, NOW) as VerifiedCookie
     return { bytes: verifiedEntryBytes(cookie, opened), cookie, json: opened.json }
   }
   const flat = bytesOf({ user: 'ann', text: 'a'.repeat(8000) })
@@ -33,17 +33,17 @@ t.test('the verification cache is bounded by bytes: large sessions push out many
   const budget = 64 * 1024
   const codec = codecWith(budget)
   const small = Array.from({ length: 40 }, (_, n) => codec.seal(new Map([['n', n]]), NOW))
-  for (const cookie of small) codec.open(cookie, NOW)
+  for (const cookie of small) codec.verify(cookie, NOW)
   t.ok(small.every((cookie) => isHit(codec, cookie)), '40 small sessions fit')
   const large = Array.from({ length: 3 }, (_, n) => codec.seal(new Map<string, unknown>([['n', n], ['text', 'ab'.repeat(4000)]]), NOW))
-  for (const cookie of large) codec.open(cookie, NOW)
+  for (const cookie of large) codec.verify(cookie, NOW)
   // Checked newest first: a miss would verify the cookie again and put it back in.
   t.ok(large.every((cookie) => isHit(codec, cookie)), 'the three large sessions are kept')
   t.ok(isHit(codec, small[39]), 'the newest small ones are kept')
   t.notOk(isHit(codec, small[0]), 'the oldest small ones made room')
   const huge = codecWith(16 * 1024)
   const hugeCookie = huge.seal(new Map([['text', 'ab'.repeat(4000)]]), NOW)
-  huge.open(hugeCookie, NOW)
+  huge.verify(hugeCookie, NOW)
   t.notOk(isHit(huge, hugeCookie), 'an entry larger than the whole budget is verified every time')
 })
 
@@ -65,6 +65,6 @@ t.test('a small cookie that unpacks past maxJsonBytes is refused: a fresh sessio
 t.test('an uncompressed payload over maxJsonBytes is refused too', async (t) => {
   const json = JSON.stringify({ text: 'a'.repeat(2000) })
   const cookie = FORMATS.default.createSealer([SECRET], 'session', 4096).seal(Buffer.from(json).toString('base64url'), NOW)
-  t.match(codecWith(0, 4096).open(cookie, NOW), { json })
-  t.equal(codecWith(0, 1024).open(cookie, NOW), 'payload is over 1024 bytes')
+  t.match(codecWith(0, 4096).verify(cookie, NOW), { json })
+  t.equal(codecWith(0, 1024).verify(cookie, NOW), 'payload is over 1024 bytes')
 })

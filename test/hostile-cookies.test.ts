@@ -49,19 +49,19 @@ function mutate (cookie: string, change: { kind: string, at: number, bit?: numbe
 }
 
 function opensTo (value: string, using = codec): string | Record<string, unknown> {
-  const opened = using.open(value, NOW)
+  const opened = using.verify(value, NOW)
   return typeof opened === 'string' ? opened : Object.fromEntries(using.parse(opened))
 }
 
 t.test('random bytes never throw out of the decoder and are never accepted', async (t) => {
   fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 6000 }), (value) => {
-    t.type(codec.open(value, NOW), 'string')
+    t.type(codec.verify(value, NOW), 'string')
   }), { numRuns: 2000 })
   fc.assert(fc.property(fc.stringMatching(/^\.?[\w-]{1,80}\.[\w-]{0,8}\.[\w-]{1,50}$/), (value) => {
-    t.type(codec.open(value, NOW), 'string')
+    t.type(codec.verify(value, NOW), 'string')
   }), { numRuns: 2000 })
   fc.assert(fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 6000 }), fc.stringMatching(/^[\w-]{60,400}$/), fc.uint8Array({ minLength: 50, maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('base64url'))), (value) => {
-    t.type(encryptedCodec.open(value, NOW), 'string')
+    t.type(encryptedCodec.verify(value, NOW), 'string')
   }), { numRuns: 2000 })
 })
 
@@ -79,23 +79,23 @@ t.test('any mutation of a valid cookie is refused (no forgery), and never throws
 })
 
 t.test('the wrong secret, another cookie name, or another format never verifies', async (t) => {
-  t.equal(codecFor('default', 'another-secret-of-at-least-32-bytes').open(valid, NOW), 'signature does not match')
-  t.equal(codecFor('default', SECRET, 'other').open(valid, NOW), 'signature does not match')
-  t.equal(codecFor('flask', SECRET).open(valid, NOW), 'signature does not match')
-  t.equal(codec.open(flaskCodec.seal(sample, NOW), NOW), 'signature does not match')
+  t.equal(codecFor('default', 'another-secret-of-at-least-32-bytes').verify(valid, NOW), 'signature does not match')
+  t.equal(codecFor('default', SECRET, 'other').verify(valid, NOW), 'signature does not match')
+  t.equal(codecFor('flask', SECRET).verify(valid, NOW), 'signature does not match')
+  t.equal(codec.verify(flaskCodec.seal(sample, NOW), NOW), 'signature does not match')
   const sealed = encryptedCodec.seal(sample, NOW)
   const unknownKey = 'cookie was encrypted with a key this app does not have (another secret or cookie name)'
-  t.equal(codecFor('encrypted', 'another-secret-of-at-least-32-bytes').open(sealed, NOW), unknownKey)
-  t.equal(codecFor('encrypted', SECRET, 'other').open(sealed, NOW), unknownKey)
-  t.equal(codec.open(sealed, NOW), 'cookie is not a signed value')
-  t.equal(encryptedCodec.open(valid, NOW), 'cookie is not an encrypted value')
-  t.equal(encryptedCodec.open(flaskCodec.seal(sample, NOW), NOW), 'cookie is not an encrypted value')
+  t.equal(codecFor('encrypted', 'another-secret-of-at-least-32-bytes').verify(sealed, NOW), unknownKey)
+  t.equal(codecFor('encrypted', SECRET, 'other').verify(sealed, NOW), unknownKey)
+  t.equal(codec.verify(sealed, NOW), 'cookie is not a signed value')
+  t.equal(encryptedCodec.verify(valid, NOW), 'cookie is not an encrypted value')
+  t.equal(encryptedCodec.verify(flaskCodec.seal(sample, NOW), NOW), 'cookie is not an encrypted value')
 })
 
 t.test('validly signed hostile payloads give a clear refusal or plain data, never a polluted prototype', async (t) => {
   const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64url')
   fc.assert(fc.property(fc.json({ maxDepth: 4 }), (json) => {
-    const opened = codec.open(signRaw(b64(json)), NOW)
+    const opened = codec.verify(signRaw(b64(json)), NOW)
     const parsed = JSON.parse(json)
     const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
     t.equal(typeof opened === 'object', isObject, json)

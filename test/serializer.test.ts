@@ -66,20 +66,20 @@ function codecWith (lifetimeSeconds: number, verifiedCacheBytes: number) {
 t.test('the codec refuses an expired cookie on its first verification too', async (t) => {
   const codec = codecWith(60, 64 * 1024)
   const cookie = codec.seal(record({ a: 1 }), 1000)
-  t.equal(codec.open(cookie, 1061), 'signature expired: 61 s old, lifetime 60 s')
-  t.match(codec.open(cookie, 1060), { keyIndex: 0, timestampSeconds: 1000, permanent: false })
+  t.equal(codec.verify(cookie, 1061), 'signature expired: 61 s old, lifetime 60 s')
+  t.match(codec.verify(cookie, 1060), { keyIndex: 0, timestampSeconds: 1000, permanent: false })
 })
 
 t.test('the verification cache stays bounded, oldest out first, and a hit gives the same answer', async (t) => {
   const sizer = codecWith(60, 0)
   const cookies = [1, 2, 3].map((n) => sizer.seal(record({ n, _permanent: n === 3 }), 1000))
   // Room for the last two entries only.
-  const codec = codecWith(60, cookies.slice(1).reduce((bytes, cookie) => bytes + verifiedEntryBytes(cookie, sizer.open(cookie, 1000) as VerifiedCookie), 0))
-  const first = cookies.map((cookie) => codec.open(cookie, 1000))
+  const codec = codecWith(60, cookies.slice(1).reduce((bytes, cookie) => bytes + verifiedEntryBytes(cookie, sizer.verify(cookie, 1000) as VerifiedCookie), 0))
+  const first = cookies.map((cookie) => codec.verify(cookie, 1000))
   t.ok(first.every((opened) => typeof opened === 'object' && opened.record !== undefined), 'a miss comes with parsed data')
-  const hit = codec.open(cookies[2], 1001)
+  const hit = codec.verify(cookies[2], 1001)
   t.equal((hit as { record?: unknown }).record, undefined, 'a hit has no parsed data yet')
-  t.match(codec.open(cookies[0], 1001), { record: Map }, 'the oldest was evicted and is verified again')
+  t.match(codec.verify(cookies[0], 1001), { record: Map }, 'the oldest was evicted and is verified again')
   t.match(hit, { permanent: true })
   t.same(codec.parse(hit as never), record({ n: 3, _permanent: true }))
 })
@@ -88,8 +88,8 @@ t.test('a cache hit hands out its own copy of the data, flat or nested', async (
   const codec = codecWith(60, 64 * 1024)
   for (const data of [{ user: 'ann', n: 1, ok: true, none: null }, { user: 'ann', tags: ['a'] }]) {
     const cookie = codec.seal(record(data), 1000)
-    codec.open(cookie, 1000)
-    const hit = codec.open(cookie, 1000) as Parameters<SessionCodec['parse']>[0]
+    codec.verify(cookie, 1000)
+    const hit = codec.verify(cookie, 1000) as Parameters<SessionCodec['parse']>[0]
     const first = codec.parse(hit)
     first.set('user', 'bob')
     first.delete('n')
