@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildApp, FORMATS_UNDER_TEST, sessionValue, stubClock } from './helpers.js'
+import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, stubClock } from './helpers.js'
 
 const NOW = 1_700_000_000
 
@@ -11,16 +11,16 @@ for (const format of FORMATS_UNDER_TEST) {
       app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
       app.get('/keys', async (request) => request.session.keys())
     })
-    let cookie = sessionValue(await app.inject('/login')) as string
+    let cookie = expectSessionValue(await app.inject('/login'))
     t.same((await app.inject({ url: '/keys', cookies: { session: cookie } })).json(), ['_permanent', 'user', '_issued_at'], 'the start is kept in the session')
     for (let step = 1; step <= 3; step++) {
       clock.seconds = NOW + step * 500
       const response = await app.inject({ url: '/whoami', cookies: { session: cookie } })
       t.equal(response.body, 'ann', `${step * 500} s after login, refreshed`)
-      cookie = sessionValue(response) as string
+      cookie = expectSessionValue(response)
     }
     clock.seconds = NOW + 1800
-    cookie = sessionValue(await app.inject({ url: '/whoami', cookies: { session: cookie } })) as string
+    cookie = expectSessionValue(await app.inject({ url: '/whoami', cookies: { session: cookie } }))
     t.ok(cookie, 'still in at exactly the cap')
     clock.seconds = NOW + 1801
     t.equal((await app.inject({ url: '/whoami', cookies: { session: cookie } })).body, 'nobody', 'out one second after the cap, though the cookie is fresh')
@@ -35,7 +35,7 @@ for (const format of FORMATS_UNDER_TEST) {
       app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
       app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
     })
-    const cookies = { session: sessionValue(await app.inject('/login')) as string }
+    const cookies = { session: expectSessionValue(await app.inject('/login')) }
     t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann')
     clock.seconds = NOW + 301
     t.equal((await app.inject({ url: '/whoami', cookies })).body, 'nobody')
@@ -48,10 +48,10 @@ t.test('a new login after logout starts a new absolute lifetime', async (t) => {
     app.get('/login', async (request) => { request.session.clear(); request.session.set('user', 'ann'); return request.session.get('_issued_at') ?? 'fresh' })
     app.get('/issued', async (request) => request.session.get('_issued_at'))
   })
-  const first = sessionValue(await app.inject('/login')) as string
+  const first = expectSessionValue(await app.inject('/login'))
   t.equal((await app.inject({ url: '/issued', cookies: { session: first } })).body, String(NOW))
   clock.seconds = NOW + 900
-  const second = sessionValue(await app.inject({ url: '/login', cookies: { session: first } })) as string
+  const second = expectSessionValue(await app.inject({ url: '/login', cookies: { session: first } }))
   t.equal((await app.inject({ url: '/issued', cookies: { session: second } })).body, String(NOW + 900))
 })
 
@@ -60,6 +60,6 @@ t.test('without absoluteLifetimeSeconds nothing is added to the session', async 
     app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
     app.get('/keys', async (request) => request.session.keys())
   })
-  const cookie = sessionValue(await app.inject('/login')) as string
+  const cookie = expectSessionValue(await app.inject('/login'))
   t.same((await app.inject({ url: '/keys', cookies: { session: cookie } })).json(), ['user'])
 })

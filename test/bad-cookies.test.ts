@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import { deflateSync } from 'node:zlib'
 import t from 'tap'
 import { encodeTimestamp } from '../lib/timestamp-signer.js'
-import { buildApp, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
+import { buildApp, expectSessionValue, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
 
 const NOW = 1_700_000_000
 
@@ -25,7 +25,7 @@ t.test('a forged, tampered, truncated, garbage or non-object cookie gives a fres
     app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
     app.get('/whoami', async (request) => ({ user: request.session.get('user') ?? null, isNew: request.session.isNew }))
   })
-  const valid = sessionValue(await app.inject('/login')) as string
+  const valid = expectSessionValue(await app.inject('/login'))
   const [payload, timestamp, signature] = valid.split('.')
   const flipped = (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1)
   const cases: Array<[string, string, string]> = [
@@ -93,7 +93,7 @@ t.test('a value moved to another cookie name is refused in the default format; F
     const { app: writer } = await buildApp(t, { format }, (app) => {
       app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
     })
-    const value = sessionValue(await writer.inject('/login')) as string
+    const value = expectSessionValue(await writer.inject('/login'))
     const { app: other } = await buildApp(t, { format, cookieName: 'admin_session' }, (app) => {
       app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
     })

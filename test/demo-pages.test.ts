@@ -21,6 +21,12 @@ class Tab {
     return response
   }
 
+  /** The session cookie the tab holds; the test fails when the app set none, or deleted it. */
+  heldCookie (): string {
+    if (this.cookie === undefined) throw new Error('expected the tab to hold a session cookie, but the app set none or deleted it')
+    return this.cookie
+  }
+
   async form (url: string, fields: Record<string, string>): Promise<LightMyRequestResponse> {
     return this.request({ method: 'POST', url, payload: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } })
   }
@@ -62,7 +68,7 @@ t.test('logging in through the form shows the user, the flash once, and the insp
   t.equal(login.statusCode, 303)
   t.equal(login.headers.location, '/')
   t.notMatch(setCookies(login)[0], /Max-Age/, 'without "remember me" the cookie is a browser-session cookie')
-  const sentCookie = `session=${tab.cookie as string}`
+  const sentCookie = `session=${tab.heldCookie()}`
   const page = await tab.home()
   t.match(page, /<h1>Logged in as alice<\/h1>/)
   t.match(page, /<p class="flash message" role="status">Logged in as alice<\/p>/)
@@ -180,13 +186,13 @@ t.test('the tamper button changes one character of the cookie; the next page has
     const tab = new Tab(await demo(t))
     await tab.logIn('alice', remember)
     const token = await tab.token()
-    const before = tab.cookie as string
+    const before = tab.heldCookie()
     t.equal(before[0], 'e', 'a JSON payload starts with eyJ')
     const tamper = await tab.form('/tamper', { csrf_token: token })
     t.equal(tamper.statusCode, 303)
     t.equal(setCookies(tamper).length, 1, 'only the broken cookie: the plugin sends no valid one after it')
     t.match(setCookies(tamper)[0], remember ? /; Max-Age=2678400; HttpOnly; Path=\/; SameSite=Lax$/ : /^session=[^;]+; HttpOnly; Path=\/; SameSite=Lax$/, 'same attributes as a real one')
-    const tampered = tab.cookie as string
+    const tampered = tab.heldCookie()
     t.not(tampered, before)
     t.equal(tampered[0], 'A', 'the first character of the payload changed')
     const restored = await tab.app.inject({ url: '/profile', cookies: { session: before[0] + tampered.slice(1) } })
@@ -262,7 +268,7 @@ t.test('in the encrypted format the inspector cuts the cookie into version, key 
   t.match(page, /= 2023-11-14T22:13:20Z/, 'the timestamp, in the clear')
   t.match(page, /XAES-256-GCM tag over the encrypted data/)
   t.match(page, /Nothing of the session: only its size, which key sealed it and when/)
-  const parts = cutEncryptedCookie(tab.cookie as string)
+  const parts = cutEncryptedCookie(tab.heldCookie())
   t.equal(parts?.version, 1)
   t.equal(parts?.signedAtSeconds, 1_700_000_000)
   const token = await tab.token()
@@ -272,10 +278,10 @@ t.test('in the encrypted format the inspector cuts the cookie into version, key 
   }
   t.match(page, /<pre>\{\n {2}&quot;username&quot;: &quot;alice&quot;/, 'the server, holding the secret, still shows the decoded session')
 
-  const before = tab.cookie as string
+  const before = tab.heldCookie()
   const tamper = await tab.form('/tamper', { csrf_token: token })
   t.equal(tamper.statusCode, 303)
-  const tampered = tab.cookie as string
+  const tampered = tab.heldCookie()
   t.not(tampered, before)
   t.equal(cutEncryptedCookie(tampered)?.version, 1, 'the version is untouched: the change is in the ciphertext, so the tag no longer matches')
   const refused = await tab.request({ url: '/' })

@@ -3,7 +3,7 @@ import t from 'tap'
 import { EncryptedSealer, XaesKey } from '../lib/encrypted-sealer.js'
 import { createSessionCodec } from '../lib/formats.js'
 import { resolveOptions } from '../lib/options.js'
-import { buildApp, SECRET, sessionValue, setCookies } from './helpers.js'
+import { buildApp, expectSessionValue, SECRET, setCookies } from './helpers.js'
 
 const NOW = 1_700_000_000
 const hex = (text: string) => Buffer.from(text, 'hex')
@@ -122,7 +122,7 @@ t.test('an unchanged cookie is decrypted once; later requests come from the cach
     app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
     app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
   })
-  const cookies = { session: sessionValue(await app.inject('/login')) as string }
+  const cookies = { session: expectSessionValue(await app.inject('/login')) }
   for (let request = 0; request < 5; request++) t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann')
   t.equal(unseals, 1, 'five reads, one decryption')
 })
@@ -133,10 +133,10 @@ t.test('the default format\'s and Flask\'s cookies are refused with a deletion c
     app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
   }
   const encrypted = await buildApp(t, { format: 'encrypted' }, routes)
-  const encryptedCookie = sessionValue(await encrypted.app.inject('/login')) as string
+  const encryptedCookie = expectSessionValue(await encrypted.app.inject('/login'))
   for (const format of ['default', 'flask'] as const) {
     const other = await buildApp(t, { format }, routes)
-    const otherCookie = sessionValue(await other.app.inject('/login')) as string
+    const otherCookie = expectSessionValue(await other.app.inject('/login'))
     const response = await encrypted.app.inject({ url: '/whoami', cookies: { session: otherCookie } })
     t.equal(response.statusCode, 200)
     t.equal(response.body, 'nobody', `a ${format} cookie is not an encrypted one`)

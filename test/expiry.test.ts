@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildApp, FORMATS_UNDER_TEST, sessionValue, setCookies, stubClock } from './helpers.js'
+import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, setCookies, stubClock } from './helpers.js'
 
 const NOW = 1_700_000_000
 const LIFETIME = 600
@@ -16,7 +16,7 @@ for (const [kind, format] of FORMATS_UNDER_TEST.flatMap((format) => [['/login', 
   t.test(`the server enforces lifetimeSeconds to the second (${kind === '/login' ? 'browser-session' : 'permanent'} cookie, ${format} format)`, async (t) => {
     const clock = stubClock(t, NOW)
     const { app, logs } = await appAt(t, format)
-    const cookies = { session: sessionValue(await app.inject(kind)) as string }
+    const cookies = { session: expectSessionValue(await app.inject(kind)) }
     for (const [offset, expected] of [[LIFETIME - 1, 'ann'], [LIFETIME, 'ann'], [LIFETIME + 1, 'nobody']] as const) {
       clock.seconds = NOW + offset
       t.equal((await app.inject({ url: '/whoami', cookies })).body, expected, `${offset} s after signing`)
@@ -29,7 +29,7 @@ for (const format of FORMATS_UNDER_TEST) {
   t.test(`an expired cookie is deleted, checked even when the verification is cached (${format} format)`, async (t) => {
     const clock = stubClock(t, NOW)
     const { app } = await appAt(t, format)
-    const cookies = { session: sessionValue(await app.inject('/login')) as string }
+    const cookies = { session: expectSessionValue(await app.inject('/login')) }
     t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann', 'verified once, now cached')
     clock.seconds = NOW + LIFETIME + 1
     const expired = await app.inject({ url: '/whoami', cookies })
@@ -42,7 +42,7 @@ for (const format of FORMATS_UNDER_TEST) {
   t.test(`a timestamp from the future is accepted within 5 s of clock skew, refused beyond (${format} format)`, async (t) => {
     const clock = stubClock(t, NOW)
     const { app, logs } = await appAt(t, format)
-    const cookies = { session: sessionValue(await app.inject('/login')) as string }
+    const cookies = { session: expectSessionValue(await app.inject('/login')) }
     clock.seconds = NOW - 5
     t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann')
     clock.seconds = NOW - 6

@@ -5,7 +5,7 @@ import cookieSession from '../index.js'
 import { ERROR_CODES } from '../lib/errors.js'
 import { FORMATS } from '../lib/formats.js'
 import { vectors } from './flask/vectors.js'
-import { buildApp, registrationError, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
+import { buildApp, expectSessionValue, registrationError, SECRET, setCookies, stubClock } from './helpers.js'
 
 /** A cookie Flask 2.2 wrote with the secret 'dev' at 1 700 000 000 for `{"username": "alice"}`. */
 const flaskVector = vectors.valid.find((vector) => vector.name === 'username')
@@ -23,7 +23,7 @@ t.test('fallbackFormats: [\'flask\'] reads a real Flask cookie in the encrypted 
   const { app } = await buildApp(t, { format: 'encrypted', fallbackFormats: ['flask'], secret: [SECRET, 'dev'] }, routes)
   const response = await app.inject({ url: '/whoami', cookies: { session: FLASK_COOKIE } })
   t.equal(response.body, 'alice', 'the user is still logged in')
-  const migrated = sessionValue(response) as string
+  const migrated = expectSessionValue(response)
   t.match(migrated, /^[\w-]+$/, 'the response carries the session again, now encrypted')
   t.notOk(Buffer.from(migrated, 'base64url').includes('alice'))
 
@@ -39,7 +39,7 @@ t.test('a changed session from a Flask cookie is saved in the current format, an
   const { app, logs } = await buildApp(t, { format: 'encrypted', fallbackFormats: ['flask'], secret: [SECRET, 'dev'], lifetimeSeconds: 60 }, routes)
   const changed = await app.inject({ url: '/login', cookies: { session: FLASK_COOKIE } })
   const { app: encryptedOnly } = await buildApp(t, { format: 'encrypted', lifetimeSeconds: 60 }, routes)
-  t.equal((await encryptedOnly.inject({ url: '/whoami', cookies: { session: sessionValue(changed) as string } })).body, 'bob')
+  t.equal((await encryptedOnly.inject({ url: '/whoami', cookies: { session: expectSessionValue(changed) } })).body, 'bob')
   clock.seconds += 61
   const expired = await app.inject({ url: '/whoami', cookies: { session: FLASK_COOKIE } })
   t.equal(expired.body, 'nobody', 'an old-format cookie past the lifetime is refused')
@@ -62,19 +62,19 @@ t.test('an old-format cookie that verifies but does not decode is refused for th
 t.test('default → encrypted, and encrypted → default, keep everyone logged in', async (t) => {
   for (const [from, to] of [['default', 'encrypted'], ['encrypted', 'default']] as const) {
     const before = await buildApp(t, { format: from }, routes)
-    const oldCookie = sessionValue(await before.app.inject('/login')) as string
+    const oldCookie = expectSessionValue(await before.app.inject('/login'))
     const after = await buildApp(t, { format: to, fallbackFormats: [from] }, routes)
     const response = await after.app.inject({ url: '/whoami', cookies: { session: oldCookie } })
     t.equal(response.body, 'bob', `${from} → ${to}`)
     const current = await buildApp(t, { format: to }, routes)
-    t.equal((await current.app.inject({ url: '/whoami', cookies: { session: sessionValue(response) as string } })).body, 'bob', `sealed again in ${to}`)
+    t.equal((await current.app.inject({ url: '/whoami', cookies: { session: expectSessionValue(response) } })).body, 'bob', `sealed again in ${to}`)
   }
 })
 
 t.test('a fallback format reads with every secret, rotated ones too, and a cookie in an unlisted format is refused', async (t) => {
   const OLD = 'the-old-secret-that-is-32-bytes-long'
   const before = await buildApp(t, { secret: OLD }, routes)
-  const oldCookie = sessionValue(await before.app.inject('/login')) as string
+  const oldCookie = expectSessionValue(await before.app.inject('/login'))
   const after = await buildApp(t, { format: 'encrypted', fallbackFormats: ['default'], secret: [SECRET, OLD] }, routes)
   t.equal((await after.app.inject({ url: '/whoami', cookies: { session: oldCookie } })).body, 'bob')
   const flaskOnly = await buildApp(t, { format: 'encrypted', fallbackFormats: ['flask'], secret: [SECRET, OLD] }, routes)

@@ -1,6 +1,6 @@
 import fastifyFlash from '@fastify/flash'
 import t from 'tap'
-import { buildApp, sessionValue } from './helpers.js'
+import { buildApp, expectSessionValue } from './helpers.js'
 
 t.test('@fastify/flash: a message flashed on one request is read once on the next, then gone', async (t) => {
   const { app } = await buildApp(t, {}, (app) => {
@@ -17,9 +17,9 @@ t.test('@fastify/flash: a message flashed on one request is read once on the nex
   t.same(save.json(), { count: 1 })
   t.same(app.readSessionCookie(save), { flash: { info: ['saved 3 items'], warning: ['disk almost full'] } })
 
-  const page = await app.inject({ url: '/page', cookies: { session: sessionValue(save) as string } })
+  const page = await app.inject({ url: '/page', cookies: { session: expectSessionValue(save) } })
   t.same(page.json(), { info: ['saved 3 items'], rest: { warning: ['disk almost full'] } })
-  const afterRead = sessionValue(page) as string
+  const afterRead = expectSessionValue(page)
   t.same(app.readSessionCookie(page), { flash: {} }, 'reading took them out of the session')
 
   const again = await app.inject({ url: '/page', cookies: { session: afterRead } })

@@ -6,7 +6,7 @@ import cookieSession, { type FlashRequest } from '../index.js'
 import { ERROR_CODES } from '../lib/errors.js'
 import { FORMATS, type FormatName } from '../lib/formats.js'
 import { TaggedJsonSerializer, tuple } from '../lib/serializer.js'
-import { buildApp, FORMATS_UNDER_TEST, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
+import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, SECRET, setCookies, stubClock } from './helpers.js'
 
 /** `flash: true` adds the methods; their types are opt-in (see the README), so tests name them here. */
 const flashing = (request: FastifyRequest) => request as unknown as FlashRequest
@@ -61,7 +61,7 @@ for (const format of FORMATS_UNDER_TEST) {
   t.test(`flash() keeps a message until a later request reads it with flashedMessages(), once (${format} format)`, async (t) => {
     const app = await flashApp(t, format)
     const flashed = await app.inject('/flash')
-    const cookies = { session: sessionValue(flashed) as string }
+    const cookies = { session: expectSessionValue(flashed) }
     t.same(app.readSessionCookie(flashed), { _flashes: [['message', 'Hello'], ['warning', 'Careful'], ['message', 'Héllo <b>']] })
 
     const read = await app.inject({ url: '/messages', cookies })
@@ -81,7 +81,7 @@ for (const format of FORMATS_UNDER_TEST) {
 t.test('categoryFilter returns the chosen categories and, as Flask, takes out the others too', async (t) => {
   const app = await flashApp(t)
   const flashed = await app.inject('/flash')
-  const read = await app.inject({ url: '/warnings', cookies: { session: sessionValue(flashed) as string } })
+  const read = await app.inject({ url: '/warnings', cookies: { session: expectSessionValue(flashed) } })
   t.same(read.json(), { warnings: [['warning', 'Careful']], messages: ['Hello', 'Héllo <b>'] })
   t.same(app.readSessionCookie(read), {})
 })
@@ -90,7 +90,7 @@ for (const format of FORMATS_UNDER_TEST) {
   t.test(`reading flashes keeps the rest of the session (${format} format)`, async (t) => {
     const app = await flashApp(t, format)
     const login = await app.inject('/with-other-data')
-    const read = await app.inject({ url: '/messages', cookies: { session: sessionValue(login) as string } })
+    const read = await app.inject({ url: '/messages', cookies: { session: expectSessionValue(login) } })
     t.same(read.json().messages, ['Welcome'])
     t.same(app.readSessionCookie(read), { username: 'alice' })
   })
@@ -100,14 +100,14 @@ t.test('Flask mode stores flashes exactly as Flask: a list of tuples under _flas
   stubClock(t, FLASK_SIGNED_AT_SECONDS)
   const app = await flashApp(t, 'flask')
   const flashed = await app.inject('/flash')
-  t.equal(payloadJson(sessionValue(flashed) as string), FLASK_FLASHES_JSON, 'the JSON Flask writes for the same three calls')
+  t.equal(payloadJson(expectSessionValue(flashed)), FLASK_FLASHES_JSON, 'the JSON Flask writes for the same three calls')
   t.equal(payloadJson(FLASK_COOKIE), FLASK_FLASHES_JSON)
 
   const fromFlask = await app.inject({ url: '/messages', cookies: { session: FLASK_COOKIE } })
   t.same(fromFlask.json().again, [['message', 'Hello'], ['warning', 'Careful'], ['message', 'Héllo <b>']], 'messages Flask flashed show in Fastify')
 
   const added = await app.inject({ url: '/more', cookies: { session: FLASK_COOKIE } })
-  t.equal(payloadJson(sessionValue(added) as string), FLASK_FLASHES_JSON.slice(0, -2) + ',{" t":["message","More"]}]}',
+  t.equal(payloadJson(expectSessionValue(added)), FLASK_FLASHES_JSON.slice(0, -2) + ',{" t":["message","More"]}]}',
     'a message added to Flask\'s keeps every entry a tuple')
 })
 

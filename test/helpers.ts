@@ -39,6 +39,15 @@ export function sessionValue (response: LightMyRequestResponse, name = 'session'
   return response.cookies.find((cookie) => cookie.name === name)?.value
 }
 
+/** The value the response set for the session cookie; the test fails, saying what came instead, when it set none. */
+export function expectSessionValue (response: LightMyRequestResponse, name = 'session'): string {
+  const value = sessionValue(response, name)
+  if (value === undefined) {
+    throw new Error(`expected the response to set the "${name}" cookie, but it set none (status ${response.statusCode}, Set-Cookie: ${JSON.stringify(setCookies(response))})`)
+  }
+  return value
+}
+
 /** Replaces `Date.now` for the rest of the test: `clock.seconds = n` moves time. */
 export function stubClock (t: Test, startSeconds: number): { seconds: number } {
   const clock = { seconds: startSeconds }

@@ -2,7 +2,7 @@ import { Authenticator } from '@fastify/passport'
 import type { FastifyInstance } from 'fastify'
 import { Strategy as LocalStrategy } from 'passport-local'
 import t, { type Test } from 'tap'
-import { buildApp, sessionValue, setCookies } from './helpers.js'
+import { buildApp, expectSessionValue, sessionValue, setCookies } from './helpers.js'
 
 interface User { id: string, name: string, password: string }
 
@@ -65,7 +65,7 @@ t.test('@fastify/passport with passport-local: log in with a form, see request.u
   t.equal(login.statusCode, 302)
   t.equal(login.headers.location, '/profile')
   t.same(app.readSessionCookie(login), { passport: 'u1' }, 'the serialized user is in the session')
-  const cookies = { session: sessionValue(login) as string }
+  const cookies = { session: expectSessionValue(login) }
 
   const profile = await app.inject({ url: '/profile', cookies })
   t.same(profile.json(), { name: 'alice' }, 'the protected route sees request.user')
@@ -83,11 +83,11 @@ t.test('@fastify/passport with passport-local: log in with a form, see request.u
 t.test('logging in regenerates the session: nothing from before survives and the cookie changes (no fixation)', async (t) => {
   const app = await passportApp(t)
   const cart = await app.inject('/cart')
-  const before = sessionValue(cart) as string
+  const before = expectSessionValue(cart)
   t.same(app.readSessionCookie(cart), { cart: ['book'], planted: 'by someone else', _permanent: true })
 
   const login = await app.inject({ ...form('alice', 'wonderland'), cookies: { session: before } })
-  const after = sessionValue(login) as string
+  const after = expectSessionValue(login)
   t.not(after, before, 'the cookie value changed')
   t.same(app.readSessionCookie(login), { passport: 'u1' }, 'only what passport keeps is left: the cart, the planted value and permanent are gone')
   t.notMatch(setCookies(login)[0], /Max-Age/, 'the new session is not permanent: the planted setting is gone too')
@@ -97,27 +97,27 @@ t.test('logging in regenerates the session: nothing from before survives and the
 t.test('a failed login leaves the session as it was, apart from passport\'s message', async (t) => {
   const app = await passportApp(t)
   const cart = await app.inject('/cart')
-  const failed = await app.inject({ ...form('alice', 'guess'), cookies: { session: sessionValue(cart) as string } })
+  const failed = await app.inject({ ...form('alice', 'guess'), cookies: { session: expectSessionValue(cart) } })
   t.equal(failed.statusCode, 302)
   t.equal(failed.headers.location, '/login')
   t.same(app.readSessionCookie(failed), { cart: ['book'], planted: 'by someone else', _permanent: true, messages: ['wrong name or password'] })
-  const page = await app.inject({ url: '/login', cookies: { session: sessionValue(failed) as string } })
+  const page = await app.inject({ url: '/login', cookies: { session: expectSessionValue(failed) } })
   t.same(page.json(), { messages: ['wrong name or password'] })
 })
 
 t.test('passport\'s own settings decide what survives a login: clearSessionIgnoreFields and clearSessionOnLogin', async (t) => {
   const keepPermanent = await passportApp(t, { clearSessionIgnoreFields: ['_permanent'] })
   const cart = await keepPermanent.inject('/cart')
-  const login = await keepPermanent.inject({ ...form('alice', 'wonderland'), cookies: { session: sessionValue(cart) as string } })
+  const login = await keepPermanent.inject({ ...form('alice', 'wonderland'), cookies: { session: expectSessionValue(cart) } })
   t.same(keepPermanent.readSessionCookie(login), { _permanent: true, passport: 'u1' }, 'a listed key (here permanent, for "remember me") is kept')
   t.match(setCookies(login)[0], /Max-Age=2678400/)
 
   const keepAll = await passportApp(t, { clearSessionOnLogin: false })
-  const before = sessionValue(await keepAll.inject('/cart')) as string
+  const before = expectSessionValue(await keepAll.inject('/cart'))
   const kept = await keepAll.inject({ ...form('alice', 'wonderland'), cookies: { session: before } })
   t.same(keepAll.readSessionCookie(kept), { cart: ['book'], planted: 'by someone else', _permanent: true, passport: 'u1' },
     'clearSessionOnLogin: false copies session.data() across regenerate()')
   t.not(sessionValue(kept), before)
-  const logout = await keepAll.inject({ url: '/logout', cookies: { session: sessionValue(kept) as string } })
+  const logout = await keepAll.inject({ url: '/logout', cookies: { session: expectSessionValue(kept) } })
   t.same(keepAll.readSessionCookie(logout), { cart: ['book'], planted: 'by someone else', _permanent: true }, 'and logout removes only the user')
 })

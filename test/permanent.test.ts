@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildApp, FORMATS_UNDER_TEST, sessionValue, setCookies, stubClock } from './helpers.js'
+import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, sessionValue, setCookies, stubClock } from './helpers.js'
 
 const NOW = 1_700_000_000
 
@@ -13,11 +13,11 @@ for (const format of FORMATS_UNDER_TEST) {
     })
     const remembered = await app.inject('/remember')
     t.match(setCookies(remembered), [/^session=[\w.-]+; Expires=Tue, 14 Nov 2023 23:13:20 GMT; Max-Age=3600; HttpOnly; Path=\/; SameSite=Lax$/])
-    const cookies = { session: sessionValue(remembered) as string }
+    const cookies = { session: expectSessionValue(remembered) }
     t.equal((await app.inject({ url: '/flag', cookies })).body, 'true', 'permanent survives the round trip')
     const forgotten = await app.inject({ url: '/forget', cookies })
     t.match(setCookies(forgotten), [/^session=[\w.-]+; HttpOnly; Path=\/; SameSite=Lax$/], 'a non-permanent cookie is a browser-session cookie')
-    t.equal((await app.inject({ url: '/flag', cookies: { session: sessionValue(forgotten) as string } })).body, 'false')
+    t.equal((await app.inject({ url: '/flag', cookies: { session: expectSessionValue(forgotten) } })).body, 'false')
   })
 }
 
@@ -28,12 +28,12 @@ for (const format of FORMATS_UNDER_TEST) {
       app.get('/remember', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
       app.get('/untouched', async () => 'ok')
     })
-    let cookie = sessionValue(await app.inject('/remember')) as string
+    let cookie = expectSessionValue(await app.inject('/remember'))
     clock.seconds += 3000
     const refreshed = await app.inject({ url: '/untouched', cookies: { session: cookie } })
     t.match(setCookies(refreshed), [/Expires=Wed, 15 Nov 2023 00:03:20 GMT; Max-Age=3600/], 'the deadline moved')
     t.equal(refreshed.headers.vary, 'Cookie', 'Set-Cookie always comes with Vary: Cookie')
-    cookie = sessionValue(refreshed) as string
+    cookie = expectSessionValue(refreshed)
     clock.seconds += 3000
     t.ok(sessionValue(await app.inject({ url: '/untouched', cookies: { session: cookie } })), 'still valid 6000 s after login thanks to the refresh')
   })
@@ -46,7 +46,7 @@ for (const format of FORMATS_UNDER_TEST) {
       app.get('/remember', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
       app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
     })
-    const cookie = sessionValue(await app.inject('/remember')) as string
+    const cookie = expectSessionValue(await app.inject('/remember'))
     clock.seconds += 3000
     const response = await app.inject({ url: '/whoami', cookies: { session: cookie } })
     t.equal(response.body, 'ann')
@@ -62,7 +62,7 @@ t.test('_permanent alone is not an empty session', async (t) => {
     app.get('/remember', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
     app.get('/logout', async (request) => { request.session.pop('user'); return request.session.keys() })
   })
-  const cookie = sessionValue(await app.inject('/remember')) as string
+  const cookie = expectSessionValue(await app.inject('/remember'))
   const response = await app.inject({ url: '/logout', cookies: { session: cookie } })
   t.same(response.json(), ['_permanent'])
   t.match(setCookies(response), [/^session=[\w.-]+; Expires=.*; Max-Age=60;/], 'rewritten with only _permanent, not deleted')
@@ -80,12 +80,12 @@ t.test('a refresh re-signs the data as it came, and keeps a change the app hid b
     })
     app.get('/whoami', async (request) => request.session.get('user'))
   })
-  const cookie = sessionValue(await app.inject('/remember')) as string
+  const cookie = expectSessionValue(await app.inject('/remember'))
   clock.seconds += 10
-  const refreshed = sessionValue(await app.inject({ url: '/untouched', cookies: { session: cookie } })) as string
+  const refreshed = expectSessionValue(await app.inject({ url: '/untouched', cookies: { session: cookie } }))
   t.equal(refreshed.split('.')[0], cookie.split('.')[0], 'same payload segment')
   t.not(refreshed, cookie, 'new timestamp and signature')
-  const hidden = sessionValue(await app.inject({ url: '/hidden-change', cookies: { session: refreshed } })) as string
+  const hidden = expectSessionValue(await app.inject({ url: '/hidden-change', cookies: { session: refreshed } }))
   t.equal((await app.inject({ url: '/whoami', cookies: { session: hidden } })).body, 'bob', 'as in Flask, a permanent refresh saves the current data')
 })
 
@@ -97,12 +97,12 @@ t.test('a refresh after a nested value was only read re-signs the payload as it 
     app.get('/add', async (request) => { (request.session.get('cart') as string[]).push('pear'); return 'ok' })
     app.get('/cart', async (request) => request.session.get('cart'))
   })
-  const cookie = sessionValue(await app.inject('/remember')) as string
+  const cookie = expectSessionValue(await app.inject('/remember'))
   clock.seconds += 10
-  const looked = sessionValue(await app.inject({ url: '/look', cookies: { session: cookie } })) as string
+  const looked = expectSessionValue(await app.inject({ url: '/look', cookies: { session: cookie } }))
   t.equal(looked.split('.')[0], cookie.split('.')[0], 'same payload segment')
   t.not(looked, cookie)
-  const added = sessionValue(await app.inject({ url: '/add', cookies: { session: looked } })) as string
+  const added = expectSessionValue(await app.inject({ url: '/add', cookies: { session: looked } }))
   t.not(added.split('.')[0], cookie.split('.')[0])
   t.same((await app.inject({ url: '/cart', cookies: { session: added } })).json(), ['apple', 'pear'])
 })

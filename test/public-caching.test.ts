@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildApp, SECRET, sessionValue, setCookies } from './helpers.js'
+import { buildApp, expectSessionValue, SECRET, setCookies } from './helpers.js'
 
 const PUBLIC = ['public, max-age=3600', 'max-age=60, s-maxage=3600', 'Public']
 
@@ -8,7 +8,7 @@ t.test('a response the app marked public gets no refresh-only cookie: permanent 
     app.get('/login', async (request) => { request.session.set('user', 'ann'); request.session.permanent = (request.query as { permanent?: string }).permanent === '1'; return 'ok' })
   })
   // Signed with the fallback secret: one permanent (refreshed and re-signed), one not (re-signed).
-  const oldCookies = [sessionValue(await old.inject('/login?permanent=1')) as string, sessionValue(await old.inject('/login')) as string]
+  const oldCookies = [expectSessionValue(await old.inject('/login?permanent=1')), expectSessionValue(await old.inject('/login'))]
   const { app, logs } = await buildApp(t, { secret: ['a new secret of at least 32 random bytes', SECRET] }, (app) => {
     app.get('/page', async (request, reply) => {
       reply.header('cache-control', (request.query as { cc: string }).cc)
@@ -45,9 +45,9 @@ t.test('a changed session on a public response is sent, never lost, with one war
   })
   const first = await app.inject('/count')
   t.equal(app.readSessionCookie(first)?.visits, 1)
-  const second = await app.inject({ url: '/count', cookies: { session: sessionValue(first) as string } })
+  const second = await app.inject({ url: '/count', cookies: { session: expectSessionValue(first) } })
   t.equal(app.readSessionCookie(second)?.visits, 2)
-  t.same(app.readSessionCookie(await app.inject({ url: '/logout', cookies: { session: sessionValue(second) as string } })), {}, 'a logout on a public response still deletes the cookie')
+  t.same(app.readSessionCookie(await app.inject({ url: '/logout', cookies: { session: expectSessionValue(second) } })), {}, 'a logout on a public response still deletes the cookie')
   const warnings = logs.filter((line) => line.level === 40)
   t.equal(warnings.length, 1)
   t.match(warnings[0].msg, /the session changed on GET \/count, whose response is marked for shared caches \(Cache-Control: public, max-age=3600\); the cookie was sent so nothing is lost/)

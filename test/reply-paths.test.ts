@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import fastifyEtag from '@fastify/etag'
 import t from 'tap'
-import { buildApp, sessionValue, setCookies } from './helpers.js'
+import { buildApp, expectSessionValue, setCookies } from './helpers.js'
 
 const SESSION_COOKIE = /^session=[\w-]+\.[\w-]+\.[\w-]+; HttpOnly; Path=\/; SameSite=Lax$/
 
@@ -47,7 +47,7 @@ t.test('a 304 from @fastify/etag keeps the refreshed cookie', async (t) => {
     app.get('/remember', async (request) => { request.session.permanent = true; return 'ok' })
     app.get('/page', async () => 'same body every time')
   })
-  const cookies = { session: sessionValue(await app.inject('/remember')) as string }
+  const cookies = { session: expectSessionValue(await app.inject('/remember')) }
   const first = await app.inject({ url: '/page', cookies })
   const etag = first.headers.etag as string
   const notModified = await app.inject({ url: '/page', cookies, headers: { 'if-none-match': etag } })
@@ -151,7 +151,7 @@ t.test('concurrent requests never see each other\'s session', async (t) => {
     })
   })
   const names = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay']
-  const cookies = await Promise.all(names.map(async (name) => sessionValue(await app.inject(`/login/${name}`)) as string))
+  const cookies = await Promise.all(names.map(async (name) => expectSessionValue(await app.inject(`/login/${name}`))))
   const answers = await Promise.all(names.map((name, index) => app.inject({ url: `/whoami/${(names.length - index) * 3}`, cookies: { session: cookies[index] } })))
   t.same(answers.map((response) => response.body), names.map((name) => `${name}:${name}`))
 })

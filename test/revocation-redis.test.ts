@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import Redis, { type RedisOptions } from 'ioredis'
 import t, { type Test } from 'tap'
 import cookieSession from '../index.js'
-import { buildApp, SECRET, sessionValue } from './helpers.js'
+import { buildApp, expectSessionValue, SECRET } from './helpers.js'
 import { startRedis, startRelay, waitFor } from './redis-server.js'
 
 const { redisRevocationStore } = cookieSession
@@ -41,11 +41,11 @@ t.test('a revocation on one instance is refused on another within the bound, thr
   const redis = await startRedis(t)
   const a = await instance(t, redis.port)
   const b = await instance(t, redis.port)
-  const cookie = sessionValue(await a.app.inject('/login')) as string
+  const cookie = expectSessionValue(await a.app.inject('/login'))
   t.equal(await whoami(b.app, cookie), 'ann')
   await b.app.inject({ method: 'POST', url: '/logout', cookies: { session: cookie } })
   t.ok(await waitFor(async () => await whoami(a.app, cookie) === 'nobody', PROPAGATION_BOUND_MS, 1), 'refused on the other instance')
-  const fresh = sessionValue(await a.app.inject('/login')) as string
+  const fresh = expectSessionValue(await a.app.inject('/login'))
   await a.app.revokeUser('ann')
   t.ok(await waitFor(async () => await whoami(b.app, fresh) === 'nobody', PROPAGATION_BOUND_MS, 1), 'log out everywhere, too')
   const started = await instance(t, redis.port)
@@ -55,11 +55,11 @@ t.test('a revocation on one instance is refused on another within the bound, thr
 t.test('a revoke call that cannot reach Redis rejects with a clear error; checks keep working from the mirror', async (t) => {
   const redis = await startRedis(t)
   const a = await instance(t, redis.port, { timeoutMs: 200 })
-  const revoked = sessionValue(await a.app.inject('/login')) as string
-  const kept = sessionValue(await a.app.inject('/login')) as string
+  const revoked = expectSessionValue(await a.app.inject('/login'))
+  const kept = expectSessionValue(await a.app.inject('/login'))
   await a.app.inject({ method: 'POST', url: '/logout', cookies: { session: revoked } })
 
-  const bob = sessionValue(await a.app.inject({ url: '/login', query: { as: 'bob' } })) as string
+  const bob = expectSessionValue(await a.app.inject({ url: '/login', query: { as: 'bob' } }))
   process.kill(redis.process.pid as number, 'SIGSTOP')
   await t.rejects(a.app.revokeUser('bob'), { code: 'FST_COOKIE_SESSION_REVOCATION_FAILED', message: /could not store the revocation of user "bob": Redis did not answer within 200 ms/ }, 'Redis that does not answer: rejected after timeoutMs')
   t.equal(await whoami(a.app, bob), 'bob', 'not revoked here either')
@@ -81,7 +81,7 @@ t.test('after a reconnect the mirror catches up with what it missed', async (t) 
   const relay = await startRelay(t, redis.port)
   const a = await instance(t, relay.port)
   const b = await instance(t, redis.port)
-  const cookie = sessionValue(await a.app.inject('/login')) as string
+  const cookie = expectSessionValue(await a.app.inject('/login'))
   await relay.cut()
   await b.app.revokeUser('ann')
   t.equal(await whoami(a.app, cookie), 'ann', 'cut off from Redis, instance A has not heard of it')
@@ -92,7 +92,7 @@ t.test('after a reconnect the mirror catches up with what it missed', async (t) 
 t.test('with persistence on, the list survives a Redis restart', async (t) => {
   const redis = await startRedis(t, { persistence: true })
   const a = await instance(t, redis.port)
-  const cookie = sessionValue(await a.app.inject('/login')) as string
+  const cookie = expectSessionValue(await a.app.inject('/login'))
   await a.app.revokeUser('ann')
   await redis.kill()
   await redis.restart()
@@ -132,7 +132,7 @@ t.test('with @fastify/redis, as a user would wire it', async (t) => {
   other.register(cookieSession, (instance) => ({ secret: SECRET, revocation: { store: redisRevocationStore({ client: instance.redis }), userKey: 'user_id' } }))
   other.after(() => routes(other))
   await other.ready()
-  const cookie = sessionValue(await app.inject('/login')) as string
+  const cookie = expectSessionValue(await app.inject('/login'))
   t.equal(await whoami(other, cookie), 'ann')
   await other.revokeUser('ann')
   t.ok(await waitFor(async () => await whoami(app, cookie) === 'nobody', PROPAGATION_BOUND_MS, 1))
@@ -160,7 +160,7 @@ t.test('a revocation after Redis came back is stored again; one made while it wa
   const redis = await startRedis(t, { persistence: true })
   const a = await instance(t, redis.port)
   const b = await instance(t, redis.port)
-  const ann = sessionValue(await a.app.inject('/login')) as string
+  const ann = expectSessionValue(await a.app.inject('/login'))
   await redis.kill()
   await t.rejects(a.app.revokeUser('ann'), { code: 'FST_COOKIE_SESSION_REVOCATION_FAILED' })
   await redis.restart()

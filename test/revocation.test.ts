@@ -4,7 +4,7 @@ import cookieSession from '../index.js'
 import { ERROR_CODES, revocationFailedError } from '../lib/errors.js'
 import { entryLifetimeMs, RevocationList } from '../lib/revocation-list.js'
 import { memoryRevocationStore, type RevocationEntry, type RevocationFollower, type RevocationStore } from '../lib/revocation-store.js'
-import { buildApp, sessionValue, setCookies, stubClock } from './helpers.js'
+import { buildApp, expectSessionValue, setCookies, stubClock } from './helpers.js'
 import { waitFor } from './redis-server.js'
 
 const NOW = 1_700_000_000
@@ -25,7 +25,7 @@ async function revocableApp (t: Parameters<typeof buildApp>[0], store: Revocatio
 
 async function login (app: FastifyInstance, user = 'ann', cookie?: string): Promise<string> {
   const response = await app.inject({ url: `/login?user=${user}`, cookies: cookie === undefined ? {} : { session: cookie } })
-  return sessionValue(response) as string
+  return expectSessionValue(response)
 }
 
 async function whoami (app: FastifyInstance, cookie: string): Promise<string> {
@@ -35,7 +35,7 @@ async function whoami (app: FastifyInstance, cookie: string): Promise<string> {
 t.test('every session carries a random id and its start, and request.session.id shows the id', async (t) => {
   const { app } = await revocableApp(t)
   const response = await app.inject('/login')
-  const cookie = sessionValue(response) as string
+  const cookie = expectSessionValue(response)
   const data = app.readSessionCookie(response) as Record<string, unknown>
   t.match(data._session_id, /^[\w-]{22}$/, '128 random bits, base64url')
   t.equal(response.body, data._session_id, 'the id a route reads before the first save is the one the cookie gets')
@@ -119,12 +119,12 @@ t.test('a login in a session that began before a log-out-everywhere starts a new
     app.get('/plain-login', async (request) => { request.session.set('user_id', 'ann'); return request.session.id })
   })
   const visit = await app.inject('/visit')
-  const anonymous = sessionValue(visit) as string
+  const anonymous = expectSessionValue(visit)
   clock.seconds = NOW + 0.5
   await app.revokeUser('ann')
   clock.seconds = NOW + 0.75
   const loginResponse = await app.inject({ url: '/plain-login', cookies: { session: anonymous } })
-  const loggedIn = sessionValue(loginResponse) as string
+  const loggedIn = expectSessionValue(loginResponse)
   t.not(loginResponse.body, visit.body, 'the login changed the session id at once (no session fixation)')
   t.equal(await whoami(app, loggedIn), 'ann', 'the login works')
   t.equal((app.readSessionCookie(loginResponse) as Record<string, unknown>).theme, 'dark', 'the data stays')
@@ -150,8 +150,8 @@ t.test('user ids are compared as strings, whatever the session holds', async (t)
     app.get('/object', async (request) => { request.session.set('uid', { id: 7 }); return 'ok' })
     app.get('/whoami', async (request) => JSON.stringify(request.session.get('uid') ?? null))
   })
-  const numeric = sessionValue(await app.inject('/numeric')) as string
-  const object = sessionValue(await app.inject('/object')) as string
+  const numeric = expectSessionValue(await app.inject('/numeric'))
+  const object = expectSessionValue(await app.inject('/object'))
   await app.revokeUser('7')
   t.equal((await app.inject({ url: '/whoami', cookies: { session: numeric } })).body, 'null')
   t.equal((await app.inject({ url: '/whoami', cookies: { session: object } })).body, '{"id":7}', 'a value that is not a string or number is no user id')
@@ -202,7 +202,7 @@ t.test('a cookie made before revocation was turned on is accepted, given an id, 
   const upgrade = await app.inject({ url: '/whoami', cookies: { session: old } })
   t.equal(upgrade.body, 'ann')
   t.match((app.readSessionCookie(upgrade) as Record<string, unknown>)._session_id, /^[\w-]{22}$/, 'the response gives it an id and a start')
-  const upgraded = sessionValue(upgrade) as string
+  const upgraded = expectSessionValue(upgrade)
   await app.revokeUser('ann')
   t.equal(await whoami(app, old), 'nobody', 'without a start, it began before any revocation')
   t.equal(await whoami(app, upgraded), 'nobody')

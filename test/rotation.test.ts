@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildApp, FORMATS_UNDER_TEST, sessionValue, setCookies } from './helpers.js'
+import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, setCookies } from './helpers.js'
 
 const OLD = 'the-old-secret-that-is-32-bytes-long'
 const NEW = 'the-new-secret-that-is-32-bytes-long'
@@ -12,11 +12,11 @@ function routes (app: Parameters<Parameters<typeof buildApp>[2] & object>[0]): v
 for (const format of FORMATS_UNDER_TEST) {
   t.test(`adding a secret logs nobody out; the cookie is re-signed with the new one (${format} format)`, async (t) => {
     const before = await buildApp(t, { format, secret: OLD }, routes)
-    const oldCookie = sessionValue(await before.app.inject('/login')) as string
+    const oldCookie = expectSessionValue(await before.app.inject('/login'))
     const after = await buildApp(t, { format, secret: [NEW, OLD] }, routes)
     const response = await after.app.inject({ url: '/whoami', cookies: { session: oldCookie } })
     t.equal(response.body, 'ann')
-    const resigned = sessionValue(response) as string
+    const resigned = expectSessionValue(response)
     t.ok(resigned, 'a cookie signed by a fallback secret is re-signed on that response')
     t.not(resigned, oldCookie)
     const newOnly = await buildApp(t, { format, secret: NEW }, routes)

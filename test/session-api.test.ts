@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildApp, sessionValue } from './helpers.js'
+import { buildApp, expectSessionValue, sessionValue } from './helpers.js'
 
 t.test('get, set, has, keys, pop, delete and toJSON behave like a Flask session', async (t) => {
   const { app } = await buildApp(t, {}, (app) => {
@@ -35,7 +35,7 @@ t.test('get, set, has, keys, pop, delete and toJSON behave like a Flask session'
     })
   })
   const filled = await app.inject('/fill')
-  const cookie = sessionValue(filled) as string
+  const cookie = expectSessionValue(filled)
   const read = await app.inject({ url: '/read', cookies: { session: cookie } })
   t.same(read.json(), {
     username: 'alice',
@@ -68,7 +68,7 @@ t.test('set(key, undefined) removes the key', async (t) => {
     app.get('/login', async (request) => { request.session.set('user', 'bob'); request.session.set('role', 'x'); return 'ok' })
     app.get('/unset', async (request) => { request.session.set('role', undefined); request.session.set('never', undefined); return request.session.keys() })
   })
-  const cookie = sessionValue(await app.inject('/login')) as string
+  const cookie = expectSessionValue(await app.inject('/login'))
   const response = await app.inject({ url: '/unset', cookies: { session: cookie } })
   t.same(response.json(), ['user'])
   t.ok(sessionValue(response))
@@ -97,7 +97,7 @@ t.test('a Date comes back as a Date, bytes as a Buffer, big integers exactly', a
       }
     })
   })
-  const cookie = sessionValue(await app.inject('/store')) as string
+  const cookie = expectSessionValue(await app.inject('/store'))
   t.same((await app.inject({ url: '/load', cookies: { session: cookie } })).json(), {
     isDate: true, iso: '2024-02-29T12:34:56.789Z', nestedIsDate: true, bytes: [0, 255], isBuffer: true, big: '9007199254740993', bigType: 'bigint'
   })
@@ -165,7 +165,7 @@ t.test('keys that look like prototype tricks stay plain data', async (t) => {
       }
     })
   })
-  const cookie = sessionValue(await app.inject('/store')) as string
+  const cookie = expectSessionValue(await app.inject('/store'))
   t.same((await app.inject({ url: '/load', cookies: { session: cookie } })).json(), {
     proto: { polluted: true },
     keys: ['__proto__', 'constructor', 'nested'],
@@ -181,7 +181,7 @@ t.test('modified can be set by hand, as in Flask', async (t) => {
     app.get('/login', async (request) => { request.session.set('user', 'x'); return 'ok' })
     app.get('/touch', async (request) => { request.session.modified = true; return request.session.modified })
   })
-  const cookie = sessionValue(await app.inject('/login')) as string
+  const cookie = expectSessionValue(await app.inject('/login'))
   const response = await app.inject({ url: '/touch', cookies: { session: cookie } })
   t.equal(response.body, 'true')
   t.ok(sessionValue(response), 'a session marked modified is re-signed')

@@ -3,7 +3,7 @@ import { inspect } from 'node:util'
 import fastifyStatic from '@fastify/static'
 import t from 'tap'
 import cookieSession from '../index.js'
-import { buildApp, sessionValue, setCookies } from './helpers.js'
+import { buildApp, expectSessionValue, setCookies } from './helpers.js'
 
 t.test('a route with config: { session: false } skips every session: no cookie, no Vary, even for a permanent or a bad cookie', async (t) => {
   const { app } = await buildApp(t, {}, async (app) => {
@@ -47,7 +47,7 @@ t.test('@fastify/static routes get config: { session: false } from an onRoute ho
       await assets.register(fastifyStatic, { root: join(__dirname, 'fixtures'), prefix: '/assets/' })
     })
   })
-  const cookies = { session: sessionValue(await app.inject('/remember')) as string }
+  const cookies = { session: expectSessionValue(await app.inject('/remember')) }
   const asset = await app.inject({ url: '/assets/flask-vectors.json', cookies })
   t.equal(asset.statusCode, 200)
   t.same(setCookies(asset), [], 'the permanent session is not refreshed on a static file')

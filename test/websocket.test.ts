@@ -4,7 +4,7 @@ import fastifyWebsocket from '@fastify/websocket'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import t from 'tap'
 import WebSocket from 'ws'
-import { buildApp } from './helpers.js'
+import { buildApp, expectSessionValue } from './helpers.js'
 
 /** A real WebSocket client over real HTTP: the upgrade response and the first message the server sends. */
 async function connect (t: Parameters<typeof buildApp>[0], url: string, cookie?: string): Promise<{ socket: WebSocket, upgrade: IncomingMessage, firstMessage: string }> {
@@ -40,8 +40,7 @@ t.test('a WebSocket handler reads the session from the upgrade request\'s cookie
     })
   })
   const base = await app.listen({ port: 0, host: '127.0.0.1' })
-  const login = await fetch(`${base}/login`)
-  const cookie = (login.headers.get('set-cookie') as string).split(';', 1)[0]
+  const cookie = `session=${expectSessionValue(await app.inject('/login'))}`
 
   const anonymous = await connect(t, `${base.replace('http', 'ws')}/chat`)
   t.equal(anonymous.firstMessage, 'nobody')
