@@ -1,7 +1,5 @@
 import t from 'tap'
-import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, stubClock } from './helpers.js'
-
-const NOW = 1_700_000_000
+import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, stubClock } from './helpers.js'
 
 for (const format of FORMATS_UNDER_TEST) {
   t.test(`absoluteLifetimeSeconds ends a session that long after login, however often it is refreshed (${format} format)`, async (t) => {

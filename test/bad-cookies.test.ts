@@ -2,9 +2,7 @@ import { createHmac } from 'node:crypto'
 import { deflateSync } from 'node:zlib'
 import t from 'tap'
 import { encodeTimestamp } from '../lib/timestamp-signer.js'
-import { buildApp, expectSessionValue, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
-
-const NOW = 1_700_000_000
+import { buildApp, expectSessionValue, NOW, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
 
 /** Signs any payload segment the way the plugin does, so a test can build validly signed nonsense. */
 function signRaw (payloadSegment: string, timestampSeconds = NOW, secret = SECRET, cookieName = 'session'): string {

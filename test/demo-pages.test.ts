@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import { buildDemoApp, type DemoOptions } from '../examples/app.js'
 import { cutCookie, cutEncryptedCookie } from '../examples/inspector.js'
 import { tamperWithCookie } from '../examples/pages.js'
-import { SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
+import { NOW, SECRET, sessionValue, setCookies, stubClock } from './helpers.js'
 
 /** One browser tab over `inject`: it keeps the session cookie the app sets, and drops it when deleted. */
 class Tab {
@@ -218,7 +218,7 @@ t.test('tamperWithCookie changes exactly one character of the payload', async (t
 })
 
 t.test('a cookie older than lifetimeSeconds is refused by the server, whatever the browser kept', async (t) => {
-  const clock = stubClock(t, 1_700_000_000)
+  const clock = stubClock(t, NOW)
   const tab = new Tab(await demo(t, { lifetimeSeconds: 60 }))
   await tab.logIn('alice')
   t.match(await tab.home(), /Logged in as alice/)
@@ -259,7 +259,7 @@ t.test('in Flask format the inspector shows Flask\'s tagged JSON and signature, 
 })
 
 t.test('in the encrypted format the inspector cuts the cookie into version, key id, timestamp, nonce, ciphertext and tag, and none of them shows the data', async (t) => {
-  stubClock(t, 1_700_000_000)
+  stubClock(t, NOW)
   const tab = new Tab(await demo(t, { format: 'encrypted' }))
   await tab.logIn('alice')
   const page = await tab.home()
@@ -270,7 +270,7 @@ t.test('in the encrypted format the inspector cuts the cookie into version, key 
   t.match(page, /Nothing of the session: only its size, which key sealed it and when/)
   const parts = cutEncryptedCookie(tab.heldCookie())
   t.equal(parts?.version, 1)
-  t.equal(parts?.signedAtSeconds, 1_700_000_000)
+  t.equal(parts?.signedAtSeconds, NOW)
   const token = await tab.token()
   const shown = [...page.matchAll(/<code class="[\w-]+">([^<]*)<\/code>/g)].map((match) => match[1]).join(' ')
   for (const secretValue of ['alice', token, Buffer.from('alice').toString('base64url'), Buffer.from(token).toString('base64url'), Buffer.from('alice').toString('hex')]) {

@@ -3,9 +3,8 @@ import t from 'tap'
 import { EncryptedSealer, XaesKey } from '../lib/encrypted-sealer.js'
 import { createSessionCodec } from '../lib/formats.js'
 import { resolveOptions } from '../lib/options.js'
-import { buildApp, expectSessionValue, SECRET, setCookies } from './helpers.js'
+import { buildApp, expectSessionValue, NOW, SECRET, setCookies } from './helpers.js'
 
-const NOW = 1_700_000_000
 const hex = (text: string) => Buffer.from(text, 'hex')
 
 t.test('XAES-256-GCM matches C2SP\'s test vectors', async (t) => {

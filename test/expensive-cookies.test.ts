@@ -2,9 +2,7 @@ import t from 'tap'
 import { type SessionCodec, type VerifiedCookie, verifiedEntryBytes } from '../lib/codec.js'
 import { createSessionCodec, FORMATS } from '../lib/formats.js'
 import { resolveOptions } from '../lib/options.js'
-import { buildApp, expectSessionValue, setCookies } from './helpers.js'
-
-const NOW = 1_700_000_000
+import { buildApp, expectSessionValue, NOW, setCookies } from './helpers.js'
 
 const SECRET = Buffer.from('expensive-cookies-test-secret-32-bytes')
 

@@ -1,7 +1,6 @@
 import t from 'tap'
-import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, setCookies, stubClock } from './helpers.js'
+import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, setCookies, stubClock } from './helpers.js'
 
-const NOW = 1_700_000_000
 const LIFETIME = 600
 
 async function appAt (t: Parameters<typeof buildApp>[0], format: typeof FORMATS_UNDER_TEST[number]) {

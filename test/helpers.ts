@@ -1,9 +1,26 @@
+/**
+ * What the test files share: an app with the plugin and a readable log, the session cookie a
+ * response set, and the clock.
+ *
+ * Time, one way: a test never reads the real clock, and a test whose result depends on the time
+ * chooses it.
+ * - Code that reads the clock (everything behind `app.inject`, the revocation list) is stopped with
+ *   `stubClock(t, NOW)` and moved with `clock.seconds = NOW + n`. The plugin reads the time only
+ *   through `Date.now` (lib/clock.ts; the revocation list in milliseconds), so that one stub reaches
+ *   all of it. No fake timers, and no Date.now swap of a test's own.
+ * - A function that takes the time as an argument (`seal`, `verify`, `unseal`, a store's `load`) is
+ *   handed a fixed number (`NOW`, `NOW + n`, or `clock.seconds` under a stub), never `Date.now()`.
+ * - Timers run for real: a test that waits for a retry waits for it (`waitFor` in redis-server.ts).
+ */
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import cookieSession from '../index.js'
 import type { CookieSessionOptions } from '../lib/options.js'
 
 export const SECRET = 'test-secret-of-at-least-32-bytes!!'
+
+/** The second (2023-11-14T22:13:20Z) at which tests that need a time stop the clock. */
+export const NOW = 1_700_000_000
 
 /** Formats in which every session rule is tested; Flask's has its own tests against Flask. */
 export const FORMATS_UNDER_TEST = ['default', 'encrypted'] as const

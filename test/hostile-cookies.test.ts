@@ -5,9 +5,8 @@ import t from 'tap'
 import { createSessionCodec, type FormatName } from '../lib/formats.js'
 import { resolveOptions } from '../lib/options.js'
 import { encodeTimestamp } from '../lib/timestamp-signer.js'
-import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, SECRET } from './helpers.js'
+import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, SECRET } from './helpers.js'
 
-const NOW = 1_700_000_000
 const SALT = 'fastify-cookie-session.v1.session'
 
 function codecFor (format: FormatName, secret = SECRET, cookieName = 'session') {

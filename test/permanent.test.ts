@@ -1,7 +1,5 @@
 import t from 'tap'
-import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, sessionValue, setCookies, stubClock } from './helpers.js'
-
-const NOW = 1_700_000_000
+import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, sessionValue, setCookies, stubClock } from './helpers.js'
 
 for (const format of FORMATS_UNDER_TEST) {
   t.test(`a permanent session gets Max-Age = lifetimeSeconds and the matching Expires (${format} format)`, async (t) => {

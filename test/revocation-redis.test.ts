@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import Redis, { type RedisOptions } from 'ioredis'
 import t, { type Test } from 'tap'
 import cookieSession from '../index.js'
-import { buildApp, expectSessionValue, SECRET } from './helpers.js'
+import { buildApp, expectSessionValue, NOW, SECRET, stubClock } from './helpers.js'
 import { startRedis, startRelay, waitFor } from './redis-server.js'
 
 const { redisRevocationStore } = cookieSession
@@ -102,13 +102,14 @@ t.test('with persistence on, the list survives a Redis restart', async (t) => {
 })
 
 t.test('entries live in one sorted set under keyPrefix, scored by expiry; junk on the channel is ignored', async (t) => {
+  stubClock(t, NOW)
   const redis = await startRedis(t)
   const a = await instance(t, redis.port, { keyPrefix: 'myapp:revoked:' })
   const probe = redisClient(t, redis.port)
   await a.app.revokeSession('some-id')
   const [member, score] = await probe.zrange('myapp:revoked:entries', '0', '-1', 'WITHSCORES')
   t.match(member, /^session:\d+:some-id$/)
-  t.ok(Number(score) > Date.now(), 'scored by when it expires')
+  t.ok(Number(score) > NOW * 1000, 'scored by when it expires')
   await probe.publish('myapp:revoked:changes', 'not an entry')
   await a.app.revokeUser('u:with:colons')
   t.same((await probe.zrange('myapp:revoked:entries', '0', '-1')).map((entry) => entry.replace(/:\d+:/, ':…:')), ['session:…:some-id', 'user:…:u:with:colons'])

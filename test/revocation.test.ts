@@ -4,10 +4,9 @@ import cookieSession from '../index.js'
 import { ERROR_CODES, revocationFailedError } from '../lib/errors.js'
 import { entryLifetimeMs, RevocationList } from '../lib/revocation-list.js'
 import { memoryRevocationStore, type RevocationEntry, type RevocationFollower, type RevocationStore } from '../lib/revocation-store.js'
-import { buildApp, expectSessionValue, setCookies, stubClock } from './helpers.js'
+import { buildApp, expectSessionValue, NOW, setCookies, stubClock } from './helpers.js'
 import { waitFor } from './redis-server.js'
 
-const NOW = 1_700_000_000
 const { memoryRevocationStore: exportedMemoryStore } = cookieSession
 
 /** The routes of a small app with logins: the user id lives under `user_id`. */
@@ -240,7 +239,7 @@ t.test('an entry lives as long as a cookie it refuses could still verify, and no
   t.equal(list.refusal({ sessionId: 'old', userId: undefined, startedAtMs: 0 }), undefined, 'swept out once expired (at most a minute late)')
   t.equal(list.refusal(ann), undefined)
   t.equal(list.refusal({ sessionId: 'new', userId: undefined, startedAtMs: 0 }), 'the session was revoked')
-  t.same((await store.load(Date.now())).map((entry) => entry.id), ['new', 'newer'], 'the store drops expired entries too')
+  t.same((await store.load(clock.seconds * 1000)).map((entry) => entry.id), ['new', 'newer'], 'the store drops expired entries too')
 })
 
 t.test('registration fails when the store cannot load the list, and the store is closed', async (t) => {
@@ -252,6 +251,7 @@ t.test('registration fails when the store cannot load the list, and the store is
 })
 
 t.test('a reload after a reconnect that fails is tried again a second later, and never after close', async (t) => {
+  stubClock(t, NOW)
   let follower: RevocationFollower | undefined
   let loads = 0
   let failing = false
@@ -260,7 +260,7 @@ t.test('a reload after a reconnect that fails is tried again a second later, and
     load: async () => {
       loads++
       if (failing) throw new Error('still down')
-      return [{ kind: 'session', id: 'missed', revokedAtMs: Date.now(), expiresAtMs: Date.now() + 60_000 }]
+      return [{ kind: 'session', id: 'missed', revokedAtMs: NOW * 1000, expiresAtMs: NOW * 1000 + 60_000 }]
     },
     follow: async (listener) => { follower = listener },
     close: async () => {}
@@ -304,6 +304,7 @@ t.test('a bad revocation option fails register, naming the option and the fix', 
 
 t.test('an announcement that arrives while a reload is on its way is kept: the reload is merged, not swapped in', async (t) => {
   let follower: RevocationFollower | undefined
+  stubClock(t, NOW)
   let finishLoad: ((entries: RevocationEntry[]) => void) | undefined
   let loads = 0
   // The load at startup answers at once; the reload after the reconnect waits for the test.
@@ -318,7 +319,7 @@ t.test('an announcement that arrives while a reload is on its way is kept: the r
   await list.start()
   const { reconnected, entry } = follower as RevocationFollower
   reconnected()
-  const nowMs = Date.now()
+  const nowMs = NOW * 1000
   entry({ kind: 'session', id: 'announced', revokedAtMs: nowMs, expiresAtMs: nowMs + 60_000 })
   ;(finishLoad as (entries: RevocationEntry[]) => void)([{ kind: 'user', id: 'ann', revokedAtMs: nowMs, expiresAtMs: nowMs + 60_000 }])
   await new Promise((resolve) => setImmediate(resolve))

@@ -2,7 +2,7 @@ import fastifySecureSession from '@fastify/secure-session'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t from 'tap'
 import cookieSession, { type FastifySession, type FlashRequest } from '../index.js'
-import { buildApp, expectSessionValue, registrationError, SECRET, setCookies, stubClock } from './helpers.js'
+import { buildApp, expectSessionValue, NOW, registrationError, SECRET, setCookies, stubClock } from './helpers.js'
 
 interface AdminData {
   username: string
@@ -15,7 +15,6 @@ declare module 'fastify' {
   }
 }
 
-const NOW = 1_700_000_000
 const ADMIN_LIFETIME = 900
 /** A Flask-format session next to the default one: another format, cookie, secret and lifetime. */
 const ADMIN = { secret: 'flask-dev-key', format: 'flask', cookieName: 'admin', sessionName: 'adminSession', lifetimeSeconds: ADMIN_LIFETIME } as const
