@@ -1,6 +1,6 @@
 /**
  * What the test files share: an app with the plugin and a readable log, the session cookie a
- * response set, and the clock.
+ * response set, cookies signed by hand, and the clock.
  *
  * Time, one way: a test never reads the real clock, and a test whose result depends on the time
  * chooses it.
@@ -12,10 +12,12 @@
  *   handed a fixed number (`NOW`, `NOW + n`, or `clock.seconds` under a stub), never `Date.now()`.
  * - Timers run for real: a test that waits for a retry waits for it (`waitFor` in redis-server.ts).
  */
+import { createHmac } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import cookieSession from '../index.js'
 import type { CookieSessionOptions } from '../lib/options.js'
+import { encodeTimestamp } from '../lib/timestamp-signer.js'
 
 export const SECRET = 'test-secret-of-at-least-32-bytes!!'
 
@@ -63,6 +65,25 @@ export function expectSessionValue (response: LightMyRequestResponse, name = 'se
     throw new Error(`expected the response to set the "${name}" cookie, but it set none (status ${response.statusCode}, Set-Cookie: ${JSON.stringify(setCookies(response))})`)
   }
   return value
+}
+
+interface HandSigning { secret?: string | Buffer, format?: 'default' | 'flask', cookieName?: string }
+
+/**
+ * `input` signed by hand, as itsdangerous signs: key = HMAC(secret, salt), then HMAC(key, input) in
+ * base64url. The default format salts with its cookie name and uses SHA-256; Flask's salts with
+ * 'cookie-session' and uses SHA-1. Written out here, so that a test checks the plugin's signer
+ * against something other than itself, and can sign nonsense validly.
+ */
+export function signByHand (input: string, { secret = SECRET, format = 'default', cookieName = 'session' }: HandSigning = {}): string {
+  const { digest, salt } = format === 'flask' ? { digest: 'sha1', salt: 'cookie-session' } : { digest: 'sha256', salt: `fastify-cookie-session.v1.${cookieName}` }
+  const key = createHmac(digest, secret).update(salt).digest()
+  return `${input}.${createHmac(digest, key).update(input).digest('base64url')}`
+}
+
+/** A default-format cookie around any payload segment, validly signed: what only a holder of the secret could make. */
+export function signRaw (payloadSegment: string, timestampSeconds = NOW, secret = SECRET, cookieName = 'session'): string {
+  return signByHand(`${payloadSegment}.${encodeTimestamp(timestampSeconds)}`, { secret, cookieName })
 }
 
 /** Replaces `Date.now` for the rest of the test: `clock.seconds = n` moves time. */

@@ -1,23 +1,12 @@
-import { createHmac } from 'node:crypto'
 import { deflateSync } from 'node:zlib'
 import fc from 'fast-check'
 import t from 'tap'
 import { createSessionCodec, type FormatName } from '../lib/formats.js'
 import { resolveOptions } from '../lib/options.js'
-import { encodeTimestamp } from '../lib/timestamp-signer.js'
-import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, SECRET } from './helpers.js'
-
-const SALT = 'fastify-cookie-session.v1.session'
+import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, SECRET, signRaw } from './helpers.js'
 
 function codecFor (format: FormatName, secret = SECRET, cookieName = 'session') {
   return createSessionCodec(resolveOptions({ secret, format, cookieName, lifetimeSeconds: 3600 }), 64 * 1024)
-}
-
-/** A validly signed cookie around any payload segment: what only a secret holder could make. */
-function signRaw (payloadSegment: string): string {
-  const key = createHmac('sha256', SECRET).update(SALT).digest()
-  const input = `${payloadSegment}.${encodeTimestamp(NOW)}`
-  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
 }
 
 const codec = codecFor('default')
