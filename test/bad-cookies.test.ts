@@ -1,6 +1,6 @@
 import { deflateSync } from 'node:zlib'
 import t from 'tap'
-import { buildApp, expectSessionValue, NOW, SECRET, sessionValue, setCookies, signByHand, signRaw, stubClock } from './helpers.js'
+import { addLoginRoutes, buildApp, expectSessionValue, NOW, SECRET, sessionValue, setCookies, signByHand, signRaw, stubClock } from './helpers.js'
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 /** The last character of a 32-byte signature holds 2 unused bits; flipping one keeps the decoded bytes. */
@@ -11,8 +11,8 @@ const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64url')
 t.test('a forged, tampered, truncated, garbage or non-object cookie gives a fresh session, a debug log and a deletion', async (t) => {
   stubClock(t, NOW)
   const { app, logs } = await buildApp(t, {}, (app) => {
-    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
-    app.get('/whoami', async (request) => ({ user: request.session.get('user') ?? null, isNew: request.session.isNew }))
+    addLoginRoutes(app)
+    app.get('/state', async (request) => ({ user: request.session.get('user') ?? null, isNew: request.session.isNew }))
   })
   const valid = expectSessionValue(await app.inject('/login'))
   const [payload, timestamp, signature] = valid.split('.')
@@ -45,7 +45,7 @@ t.test('a forged, tampered, truncated, garbage or non-object cookie gives a fres
   ]
   for (const [name, cookie, reason] of cases) {
     logs.length = 0
-    const response = await app.inject({ url: '/whoami', cookies: { session: cookie } })
+    const response = await app.inject({ url: '/state', cookies: { session: cookie } })
     t.equal(response.statusCode, 200, name)
     t.same(response.json(), { user: null, isNew: true }, name)
     t.same(setCookies(response), ['session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/; SameSite=Lax'], `${name}: the bad cookie is deleted`)
@@ -62,7 +62,7 @@ t.test('a validly signed 9-byte timestamp is malformed', async (t) => {
 })
 
 t.test('a bad cookie replaced by new data is overwritten, not deleted', async (t) => {
-  const { app } = await buildApp(t, {}, (app) => { app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' }) })
+  const { app } = await buildApp(t, {}, addLoginRoutes)
   const response = await app.inject({ url: '/login', cookies: { session: 'garbage' } })
   t.equal(setCookies(response).length, 1)
   t.ok(sessionValue(response))
@@ -77,13 +77,9 @@ t.test('an empty cookie value is simply no session', async (t) => {
 
 t.test('a value moved to another cookie name is refused in the default format; Flask mode accepts it, as Flask does (its salt is fixed)', async (t) => {
   for (const [format, accepted] of [['default', false], ['flask', true]] as const) {
-    const { app: writer } = await buildApp(t, { format }, (app) => {
-      app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
-    })
+    const { app: writer } = await buildApp(t, { format }, addLoginRoutes)
     const value = expectSessionValue(await writer.inject('/login'))
-    const { app: other } = await buildApp(t, { format, cookieName: 'admin_session' }, (app) => {
-      app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
-    })
+    const { app: other } = await buildApp(t, { format, cookieName: 'admin_session' }, addLoginRoutes)
     t.equal((await other.inject({ url: '/whoami', cookies: { admin_session: value } })).body, accepted ? 'ann' : 'nobody', format)
   }
 })

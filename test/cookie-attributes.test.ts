@@ -1,8 +1,9 @@
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { buildApp, setCookies } from './helpers.js'
+import { addLoginRoutes, buildApp, setCookies } from './helpers.js'
 
-function loginRoute (app: Parameters<Parameters<typeof buildApp>[2] & object>[0]): void {
-  app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+function loginRoute (app: FastifyInstance): void {
+  addLoginRoutes(app)
   app.get('/logout', async (request) => { request.session.clear(); return 'ok' })
 }
 

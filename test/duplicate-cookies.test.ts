@@ -1,11 +1,8 @@
 import t from 'tap'
-import { buildApp, expectSessionValue, setCookies } from './helpers.js'
+import { addLoginRoutes, buildApp, expectSessionValue, setCookies } from './helpers.js'
 
 t.test('of several cookies with our name, the one that verifies is used', async (t) => {
-  const { app } = await buildApp(t, {}, (app) => {
-    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
-    app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
-  })
+  const { app } = await buildApp(t, {}, addLoginRoutes)
   const ours = expectSessionValue(await app.inject('/login'))
   for (const cookie of [`session=from-a-parent-domain; session=${ours}`, `session=${ours}; session=junk`, `xsession=1; session=${ours}`, `a=1;session=x.y.z ; session=${ours}`, `session=x.y.z;\tsession=${ours}`]) {
     const response = await app.inject({ url: '/whoami', headers: { cookie } })
@@ -18,10 +15,7 @@ t.test('of several cookies with our name, the one that verifies is used', async 
 })
 
 t.test('of many cookies with our name, only the first three distinct values are tried; the rest are ignored with a debug line', async (t) => {
-  const { app, logs } = await buildApp(t, {}, (app) => {
-    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
-    app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
-  })
+  const { app, logs } = await buildApp(t, {}, addLoginRoutes)
   const ours = expectSessionValue(await app.inject('/login'))
   const [, timestamp, signature] = ours.split('.')
   const forged = (index: number) => `forged${index}.${timestamp}.${signature.slice(0, -4)}${String(index).padStart(4, '0')}`

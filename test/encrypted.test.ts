@@ -3,7 +3,7 @@ import t from 'tap'
 import { EncryptedSealer, XaesKey } from '../lib/encrypted-sealer.js'
 import { createSessionCodec } from '../lib/formats.js'
 import { resolveOptions } from '../lib/options.js'
-import { buildApp, expectSessionValue, NOW, SECRET, setCookies } from './helpers.js'
+import { addLoginRoutes, buildApp, expectSessionValue, NOW, SECRET, setCookies, whoami } from './helpers.js'
 
 const hex = (text: string) => Buffer.from(text, 'hex')
 
@@ -117,29 +117,22 @@ t.test('an unchanged cookie is decrypted once; later requests come from the cach
   const realUnseal = EncryptedSealer.prototype.unseal
   EncryptedSealer.prototype.unseal = function (...args) { unseals++; return realUnseal.apply(this, args) }
   t.teardown(() => { EncryptedSealer.prototype.unseal = realUnseal })
-  const { app } = await buildApp(t, { format: 'encrypted' }, (app) => {
-    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
-    app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
-  })
+  const { app } = await buildApp(t, { format: 'encrypted' }, addLoginRoutes)
   const cookies = { session: expectSessionValue(await app.inject('/login')) }
   for (let request = 0; request < 5; request++) t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann')
   t.equal(unseals, 1, 'five reads, one decryption')
 })
 
 t.test('the default format\'s and Flask\'s cookies are refused with a deletion cookie, and the other way round', async (t) => {
-  const routes = (app: Parameters<Parameters<typeof buildApp>[2] & object>[0]) => {
-    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
-    app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
-  }
-  const encrypted = await buildApp(t, { format: 'encrypted' }, routes)
+  const encrypted = await buildApp(t, { format: 'encrypted' }, addLoginRoutes)
   const encryptedCookie = expectSessionValue(await encrypted.app.inject('/login'))
   for (const format of ['default', 'flask'] as const) {
-    const other = await buildApp(t, { format }, routes)
+    const other = await buildApp(t, { format }, addLoginRoutes)
     const otherCookie = expectSessionValue(await other.app.inject('/login'))
     const response = await encrypted.app.inject({ url: '/whoami', cookies: { session: otherCookie } })
     t.equal(response.statusCode, 200)
     t.equal(response.body, 'nobody', `a ${format} cookie is not an encrypted one`)
     t.match(setCookies(response), [/^session=; Expires=Thu, 01 Jan 1970/])
-    t.equal((await other.app.inject({ url: '/whoami', cookies: { session: encryptedCookie } })).body, 'nobody', `the ${format} format refuses an encrypted cookie`)
+    t.equal(await whoami(other.app, encryptedCookie), 'nobody', `the ${format} format refuses an encrypted cookie`)
   }
 })

@@ -1,17 +1,13 @@
 import t from 'tap'
-import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, setCookies, stubClock } from './helpers.js'
+import { addLoginRoutes, buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, setCookies, stubClock } from './helpers.js'
 
 const LIFETIME = 600
 
 async function appAt (t: Parameters<typeof buildApp>[0], format: typeof FORMATS_UNDER_TEST[number]) {
-  return buildApp(t, { format, lifetimeSeconds: LIFETIME }, (app) => {
-    app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
-    app.get('/remember', async (request) => { request.session.set('user', 'ann'); request.session.permanent = true; return 'ok' })
-    app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
-  })
+  return buildApp(t, { format, lifetimeSeconds: LIFETIME }, addLoginRoutes)
 }
 
-for (const [kind, format] of FORMATS_UNDER_TEST.flatMap((format) => [['/login', format], ['/remember', format]] as const)) {
+for (const [kind, format] of FORMATS_UNDER_TEST.flatMap((format) => [['/login', format], ['/login?permanent=1', format]] as const)) {
   t.test(`the server enforces lifetimeSeconds to the second (${kind === '/login' ? 'browser-session' : 'permanent'} cookie, ${format} format)`, async (t) => {
     const clock = stubClock(t, NOW)
     const { app, logs } = await appAt(t, format)

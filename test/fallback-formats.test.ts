@@ -5,7 +5,7 @@ import cookieSession from '../index.js'
 import { ERROR_CODES } from '../lib/errors.js'
 import { FORMATS } from '../lib/formats.js'
 import { vectors } from './flask/vectors.js'
-import { buildApp, expectSessionValue, registrationError, SECRET, setCookies, stubClock } from './helpers.js'
+import { addLoginRoutes, buildApp, expectSessionValue, registrationError, SECRET, setCookies, stubClock, whoami } from './helpers.js'
 
 /** A cookie Flask 2.2 wrote with the secret 'dev' at 1 700 000 000 for `{"username": "alice"}`. */
 const flaskVector = vectors.valid.find((vector) => vector.name === 'username')
@@ -13,8 +13,7 @@ if (flaskVector === undefined) throw new Error('vector username is missing')
 const FLASK_COOKIE = flaskVector.cookie
 
 function routes (app: FastifyInstance): void {
-  app.get('/whoami', async (request) => request.session.get('username') ?? 'nobody')
-  app.get('/login', async (request) => { request.session.set('username', 'bob'); return 'ok' })
+  addLoginRoutes(app, { key: 'username', user: 'bob' })
 }
 
 t.test('fallbackFormats: [\'flask\'] reads a real Flask cookie in the encrypted format and seals it again, encrypted', async (t) => {
@@ -28,8 +27,8 @@ t.test('fallbackFormats: [\'flask\'] reads a real Flask cookie in the encrypted 
   t.notOk(Buffer.from(migrated, 'base64url').includes('alice'))
 
   const encryptedOnly = await buildApp(t, { format: 'encrypted' }, routes)
-  t.equal((await encryptedOnly.app.inject({ url: '/whoami', cookies: { session: migrated } })).body, 'alice', 'an app without the fallback reads the migrated cookie')
-  t.equal((await encryptedOnly.app.inject({ url: '/whoami', cookies: { session: FLASK_COOKIE } })).body, 'nobody', 'and refuses the Flask one')
+  t.equal(await whoami(encryptedOnly.app, migrated), 'alice', 'an app without the fallback reads the migrated cookie')
+  t.equal(await whoami(encryptedOnly.app, FLASK_COOKIE), 'nobody', 'and refuses the Flask one')
   clock.seconds += 1
   t.same(setCookies(await app.inject({ url: '/whoami', cookies: { session: migrated } })), [], 'a cookie already in the current format is not sealed again')
 })
@@ -39,7 +38,7 @@ t.test('a changed session from a Flask cookie is saved in the current format, an
   const { app, logs } = await buildApp(t, { format: 'encrypted', fallbackFormats: ['flask'], secret: [SECRET, 'dev'], lifetimeSeconds: 60 }, routes)
   const changed = await app.inject({ url: '/login', cookies: { session: FLASK_COOKIE } })
   const { app: encryptedOnly } = await buildApp(t, { format: 'encrypted', lifetimeSeconds: 60 }, routes)
-  t.equal((await encryptedOnly.inject({ url: '/whoami', cookies: { session: expectSessionValue(changed) } })).body, 'bob')
+  t.equal(await whoami(encryptedOnly, expectSessionValue(changed)), 'bob')
   clock.seconds += 61
   const expired = await app.inject({ url: '/whoami', cookies: { session: FLASK_COOKIE } })
   t.equal(expired.body, 'nobody', 'an old-format cookie past the lifetime is refused')
@@ -55,7 +54,7 @@ t.test('an old-format cookie that verifies but does not decode is refused for th
   const { app, logs } = await buildApp(t, { format: 'encrypted', fallbackFormats: ['flask'], secret: [SECRET, 'dev'] }, routes)
   const bomb = '.' + deflateSync(Buffer.alloc(100_000, 32)).toString('base64url')
   const signedBomb = FORMATS.flask.createSealer([Buffer.from('dev')], 'session', 4096).seal(bomb, flaskVector.verify.now)
-  t.equal((await app.inject({ url: '/whoami', cookies: { session: signedBomb } })).body, 'nobody')
+  t.equal(await whoami(app, signedBomb), 'nobody')
   t.ok(logs.some((line) => line.reason === 'payload does not decompress to at most 16384 bytes'))
 })
 
@@ -67,7 +66,7 @@ t.test('default → encrypted, and encrypted → default, keep everyone logged i
     const response = await after.app.inject({ url: '/whoami', cookies: { session: oldCookie } })
     t.equal(response.body, 'bob', `${from} → ${to}`)
     const current = await buildApp(t, { format: to }, routes)
-    t.equal((await current.app.inject({ url: '/whoami', cookies: { session: expectSessionValue(response) } })).body, 'bob', `sealed again in ${to}`)
+    t.equal(await whoami(current.app, expectSessionValue(response)), 'bob', `sealed again in ${to}`)
   }
 })
 
@@ -76,9 +75,9 @@ t.test('a fallback format reads with every secret, rotated ones too, and a cooki
   const before = await buildApp(t, { secret: OLD }, routes)
   const oldCookie = expectSessionValue(await before.app.inject('/login'))
   const after = await buildApp(t, { format: 'encrypted', fallbackFormats: ['default'], secret: [SECRET, OLD] }, routes)
-  t.equal((await after.app.inject({ url: '/whoami', cookies: { session: oldCookie } })).body, 'bob')
+  t.equal(await whoami(after.app, oldCookie), 'bob')
   const flaskOnly = await buildApp(t, { format: 'encrypted', fallbackFormats: ['flask'], secret: [SECRET, OLD] }, routes)
-  t.equal((await flaskOnly.app.inject({ url: '/whoami', cookies: { session: oldCookie } })).body, 'nobody')
+  t.equal(await whoami(flaskOnly.app, oldCookie), 'nobody')
 })
 
 async function registerWith (options: Record<string, unknown>): Promise<unknown> {

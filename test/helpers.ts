@@ -1,6 +1,6 @@
 /**
- * What the test files share: an app with the plugin and a readable log, the session cookie a
- * response set, cookies signed by hand, and the clock.
+ * What the test files share: an app with the plugin and a readable log, the login routes most tests
+ * log in with, the session cookie a response set, cookies signed by hand, and the clock.
  *
  * Time, one way: a test never reads the real clock, and a test whose result depends on the time
  * chooses it.
@@ -44,6 +44,26 @@ export async function buildApp (
   await routes(app)
   t.teardown(() => app.close())
   return { app, logs }
+}
+
+/**
+ * GET /login logs a user in: it stores `user` under `key` (`?user=bob` logs bob in instead), and
+ * `?permanent=1` makes the session permanent first. It answers the session's id, which a session
+ * has with the revocation option, or else 'ok'. GET /whoami answers who is logged in, or 'nobody'.
+ */
+export function addLoginRoutes (app: FastifyInstance, { key = 'user', user = 'ann' } = {}): void {
+  app.get('/login', async (request) => {
+    const query = request.query as { user?: string, permanent?: string }
+    if (query.permanent === '1') request.session.permanent = true
+    request.session.set(key, query.user ?? user)
+    return request.session.id ?? 'ok'
+  })
+  app.get('/whoami', async (request) => request.session.get(key) ?? 'nobody')
+}
+
+/** Who the app's GET /whoami says is logged in with this session cookie. */
+export async function whoami (app: FastifyInstance, cookie: string): Promise<string> {
+  return (await app.inject({ url: '/whoami', cookies: { session: cookie } })).body
 }
 
 /** The raw Set-Cookie headers of a response, always as an array. */

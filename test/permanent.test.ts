@@ -1,15 +1,15 @@
 import t from 'tap'
-import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, sessionValue, setCookies, stubClock } from './helpers.js'
+import { addLoginRoutes, buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, sessionValue, setCookies, stubClock, whoami } from './helpers.js'
 
 for (const format of FORMATS_UNDER_TEST) {
   t.test(`a permanent session gets Max-Age = lifetimeSeconds and the matching Expires (${format} format)`, async (t) => {
     stubClock(t, NOW)
     const { app } = await buildApp(t, { format, lifetimeSeconds: 3600 }, (app) => {
-      app.get('/remember', async (request) => { request.session.set('user', 'ann'); request.session.permanent = true; return 'ok' })
+      addLoginRoutes(app)
       app.get('/flag', async (request) => request.session.permanent)
       app.get('/forget', async (request) => { request.session.permanent = false; return 'ok' })
     })
-    const remembered = await app.inject('/remember')
+    const remembered = await app.inject('/login?permanent=1')
     t.match(setCookies(remembered), [/^session=[\w.-]+; Expires=Tue, 14 Nov 2023 23:13:20 GMT; Max-Age=3600; HttpOnly; Path=\/; SameSite=Lax$/])
     const cookies = { session: expectSessionValue(remembered) }
     t.equal((await app.inject({ url: '/flag', cookies })).body, 'true', 'permanent survives the round trip')
@@ -23,10 +23,10 @@ for (const format of FORMATS_UNDER_TEST) {
   t.test(`a permanent session is refreshed on every request, even one that never touches it (${format} format)`, async (t) => {
     const clock = stubClock(t, NOW)
     const { app } = await buildApp(t, { format, lifetimeSeconds: 3600 }, (app) => {
-      app.get('/remember', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
+      addLoginRoutes(app)
       app.get('/untouched', async () => 'ok')
     })
-    let cookie = expectSessionValue(await app.inject('/remember'))
+    let cookie = expectSessionValue(await app.inject('/login?permanent=1'))
     clock.seconds += 3000
     const refreshed = await app.inject({ url: '/untouched', cookies: { session: cookie } })
     t.match(setCookies(refreshed), [/Expires=Wed, 15 Nov 2023 00:03:20 GMT; Max-Age=3600/], 'the deadline moved')
@@ -40,27 +40,24 @@ for (const format of FORMATS_UNDER_TEST) {
 for (const format of FORMATS_UNDER_TEST) {
   t.test(`with refreshEachRequest off, the deadline stays at the last change (${format} format)`, async (t) => {
     const clock = stubClock(t, NOW)
-    const { app } = await buildApp(t, { format, lifetimeSeconds: 3600, refreshEachRequest: false }, (app) => {
-      app.get('/remember', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
-      app.get('/whoami', async (request) => request.session.get('user') ?? 'nobody')
-    })
-    const cookie = expectSessionValue(await app.inject('/remember'))
+    const { app } = await buildApp(t, { format, lifetimeSeconds: 3600, refreshEachRequest: false }, addLoginRoutes)
+    const cookie = expectSessionValue(await app.inject('/login?permanent=1'))
     clock.seconds += 3000
     const response = await app.inject({ url: '/whoami', cookies: { session: cookie } })
     t.equal(response.body, 'ann')
     t.same(setCookies(response), [], 'no refresh')
     clock.seconds += 601
-    t.equal((await app.inject({ url: '/whoami', cookies: { session: cookie } })).body, 'nobody', 'expired at the fixed deadline')
+    t.equal(await whoami(app, cookie), 'nobody', 'expired at the fixed deadline')
   })
 }
 
 t.test('_permanent alone is not an empty session', async (t) => {
   stubClock(t, NOW)
   const { app } = await buildApp(t, { lifetimeSeconds: 60 }, (app) => {
-    app.get('/remember', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
+    addLoginRoutes(app)
     app.get('/logout', async (request) => { request.session.pop('user'); return request.session.keys() })
   })
-  const cookie = expectSessionValue(await app.inject('/remember'))
+  const cookie = expectSessionValue(await app.inject('/login?permanent=1'))
   const response = await app.inject({ url: '/logout', cookies: { session: cookie } })
   t.same(response.json(), ['_permanent'])
   t.match(setCookies(response), [/^session=[\w.-]+; Expires=.*; Max-Age=60;/], 'rewritten with only _permanent, not deleted')
@@ -69,22 +66,21 @@ t.test('_permanent alone is not an empty session', async (t) => {
 t.test('a refresh re-signs the data as it came, and keeps a change the app hid by resetting modified', async (t) => {
   const clock = stubClock(t, NOW)
   const { app } = await buildApp(t, {}, (app) => {
-    app.get('/remember', async (request) => { request.session.permanent = true; request.session.set('user', 'ann'); return 'ok' })
+    addLoginRoutes(app)
     app.get('/untouched', async () => 'ok')
     app.get('/hidden-change', async (request) => {
       request.session.set('user', 'bob')
       request.session.modified = false
       return 'ok'
     })
-    app.get('/whoami', async (request) => request.session.get('user'))
   })
-  const cookie = expectSessionValue(await app.inject('/remember'))
+  const cookie = expectSessionValue(await app.inject('/login?permanent=1'))
   clock.seconds += 10
   const refreshed = expectSessionValue(await app.inject({ url: '/untouched', cookies: { session: cookie } }))
   t.equal(refreshed.split('.')[0], cookie.split('.')[0], 'same payload segment')
   t.not(refreshed, cookie, 'new timestamp and signature')
   const hidden = expectSessionValue(await app.inject({ url: '/hidden-change', cookies: { session: refreshed } }))
-  t.equal((await app.inject({ url: '/whoami', cookies: { session: hidden } })).body, 'bob', 'as in Flask, a permanent refresh saves the current data')
+  t.equal(await whoami(app, hidden), 'bob', 'as in Flask, a permanent refresh saves the current data')
 })
 
 t.test('a refresh after a nested value was only read re-signs the payload as it came; a change in place is saved', async (t) => {

@@ -1,12 +1,10 @@
 import t from 'tap'
-import { buildApp, expectSessionValue, SECRET, setCookies } from './helpers.js'
+import { addLoginRoutes, buildApp, expectSessionValue, SECRET, setCookies } from './helpers.js'
 
 const PUBLIC = ['public, max-age=3600', 'max-age=60, s-maxage=3600', 'Public']
 
 t.test('a response the app marked public gets no refresh-only cookie: permanent refresh, fallback re-sign, bad-cookie deletion', async (t) => {
-  const { app: old } = await buildApp(t, {}, (app) => {
-    app.get('/login', async (request) => { request.session.set('user', 'ann'); request.session.permanent = (request.query as { permanent?: string }).permanent === '1'; return 'ok' })
-  })
+  const { app: old } = await buildApp(t, {}, addLoginRoutes)
   // Signed with the fallback secret: one permanent (refreshed and re-signed), one not (re-signed).
   const oldCookies = [expectSessionValue(await old.inject('/login?permanent=1')), expectSessionValue(await old.inject('/login'))]
   const { app, logs } = await buildApp(t, { secret: ['a new secret of at least 32 random bytes', SECRET] }, (app) => {

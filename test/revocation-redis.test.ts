@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import Redis, { type RedisOptions } from 'ioredis'
 import t, { type Test } from 'tap'
 import cookieSession from '../index.js'
-import { buildApp, expectSessionValue, NOW, SECRET, stubClock } from './helpers.js'
+import { addLoginRoutes, buildApp, expectSessionValue, NOW, SECRET, stubClock, whoami } from './helpers.js'
 import { startRedis, startRelay, waitFor } from './redis-server.js'
 
 const { redisRevocationStore } = cookieSession
@@ -21,8 +21,7 @@ function redisClient (t: Test, port: number, options: RedisOptions = {}): Redis 
 }
 
 function routes (app: FastifyInstance): void {
-  app.get('/login', async (request) => { request.session.set('user_id', (request.query as { as?: string }).as ?? 'ann'); return 'ok' })
-  app.get('/whoami', async (request) => request.session.get('user_id') ?? 'nobody')
+  addLoginRoutes(app, { key: 'user_id' })
   app.post('/logout', async (request) => { await request.session.revoke(); return 'bye' })
 }
 
@@ -31,10 +30,6 @@ async function instance (t: Test, port: number, storeOptions: { timeoutMs?: numb
   const client = redisClient(t, port)
   const built = await buildApp(t, { revocation: { store: redisRevocationStore({ client, ...storeOptions }), userKey: 'user_id' } }, routes)
   return { ...built, client }
-}
-
-async function whoami (app: FastifyInstance, cookie: string): Promise<string> {
-  return (await app.inject({ url: '/whoami', cookies: { session: cookie } })).body
 }
 
 t.test('a revocation on one instance is refused on another within the bound, through Redis pub/sub', async (t) => {
@@ -59,7 +54,7 @@ t.test('a revoke call that cannot reach Redis rejects with a clear error; checks
   const kept = expectSessionValue(await a.app.inject('/login'))
   await a.app.inject({ method: 'POST', url: '/logout', cookies: { session: revoked } })
 
-  const bob = expectSessionValue(await a.app.inject({ url: '/login', query: { as: 'bob' } }))
+  const bob = expectSessionValue(await a.app.inject({ url: '/login', query: { user: 'bob' } }))
   process.kill(redis.process.pid as number, 'SIGSTOP')
   await t.rejects(a.app.revokeUser('bob'), { code: 'FST_COOKIE_SESSION_REVOCATION_FAILED', message: /could not store the revocation of user "bob": Redis did not answer within 200 ms/ }, 'Redis that does not answer: rejected after timeoutMs')
   t.equal(await whoami(a.app, bob), 'bob', 'not revoked here either')

@@ -1,10 +1,10 @@
 import t from 'tap'
-import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, sessionValue, setCookies } from './helpers.js'
+import { addLoginRoutes, buildApp, expectSessionValue, FORMATS_UNDER_TEST, sessionValue, setCookies } from './helpers.js'
 
 for (const format of FORMATS_UNDER_TEST) {
   t.test(`the cookie is sent only when the session changed (${format} format)`, async (t) => {
     const { app } = await buildApp(t, { format }, (app) => {
-      app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+      addLoginRoutes(app)
       app.get('/read', async (request) => request.session.get('user'))
       app.get('/same', async (request) => { request.session.get('user'); request.session.has('x'); return 'ok' })
       app.get('/untouched', async () => 'ok')
@@ -41,7 +41,7 @@ for (const format of FORMATS_UNDER_TEST) {
 for (const format of FORMATS_UNDER_TEST) {
   t.test(`emptying the session deletes the cookie (${format} format)`, async (t) => {
     const { app } = await buildApp(t, { format }, (app) => {
-      app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+      addLoginRoutes(app)
       app.get('/logout', async (request) => { request.session.pop('user'); return 'ok' })
       app.get('/clear', async (request) => { request.session.clear(); return 'ok' })
     })
@@ -77,7 +77,7 @@ t.test('Vary: Cookie whenever the session was accessed, by any method', async (t
 for (const format of FORMATS_UNDER_TEST) {
   t.test(`Cache-Control: private with Set-Cookie, unless the app chose its own (${format} format)`, async (t) => {
     const { app } = await buildApp(t, { format }, (app) => {
-      app.get('/login', async (request) => { request.session.set('user', 'ann'); return 'ok' })
+      addLoginRoutes(app)
       app.get('/cached', async (request, reply) => { reply.header('cache-control', 'no-store'); request.session.set('user', 'ann'); return 'ok' })
     })
     t.equal((await app.inject('/login')).headers['cache-control'], 'private')

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildApp, expectSessionValue, sessionValue } from './helpers.js'
+import { addLoginRoutes, buildApp, expectSessionValue, sessionValue } from './helpers.js'
 
 t.test('get, set, has, keys, pop, delete and toJSON behave like a Flask session', async (t) => {
   const { app } = await buildApp(t, {}, (app) => {
@@ -178,7 +178,7 @@ t.test('keys that look like prototype tricks stay plain data', async (t) => {
 
 t.test('modified can be set by hand, as in Flask', async (t) => {
   const { app } = await buildApp(t, {}, (app) => {
-    app.get('/login', async (request) => { request.session.set('user', 'x'); return 'ok' })
+    addLoginRoutes(app)
     app.get('/touch', async (request) => { request.session.modified = true; return request.session.modified })
   })
   const cookie = expectSessionValue(await app.inject('/login'))

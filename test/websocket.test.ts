@@ -4,7 +4,7 @@ import fastifyWebsocket from '@fastify/websocket'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import t from 'tap'
 import WebSocket from 'ws'
-import { buildApp, expectSessionValue } from './helpers.js'
+import { addLoginRoutes, buildApp, expectSessionValue } from './helpers.js'
 
 /** A real WebSocket client over real HTTP: the upgrade response and the first message the server sends. */
 async function connect (t: Parameters<typeof buildApp>[0], url: string, cookie?: string): Promise<{ socket: WebSocket, upgrade: IncomingMessage, firstMessage: string }> {
@@ -20,7 +20,7 @@ async function connect (t: Parameters<typeof buildApp>[0], url: string, cookie?:
 t.test('a WebSocket handler reads the session from the upgrade request\'s cookie; a change there is lost with one warning naming the route', async (t) => {
   const { app, logs } = await buildApp(t, {}, async (app) => {
     await app.register(fastifyWebsocket)
-    app.get('/login', async (request) => { request.session.set('username', 'ann'); return 'ok' })
+    addLoginRoutes(app, { key: 'username' })
     const ownPreHandler = (request: FastifyRequest, _reply: FastifyReply, done: () => void) => { request.log.info('the route\'s own preHandler ran'); done() }
     app.get('/chat', { websocket: true, preHandler: ownPreHandler }, (socket, request) => {
       socket.send(String(request.session.get('username') ?? 'nobody'))
