@@ -1,13 +1,12 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import t, { type Test } from 'tap'
+import type { Test } from 'tap'
 import { buildDemoApp } from '../../examples/app.js'
+import { PYTHON, testWithFlask } from './flask-python.js'
 import { cookieValue } from './vectors.js'
 
-/** Debian's Flask lives in /usr/bin/python3's dist-packages; another python3 on PATH may not see it. */
-const PYTHON = process.env.FLASK_PYTHON ?? '/usr/bin/python3'
 const LIFETIME_SECONDS = 2_678_400
 /** Long enough for zlib to pay, short enough for Fastify's 100-character route parameter limit. */
 const LONG_USERNAME = 'ab'.repeat(45)
@@ -157,12 +156,4 @@ async function liveInterop (t: Test): Promise<void> {
   })
 }
 
-const flaskMissing = spawnSync(PYTHON, ['-c', 'import flask']).status === 0
-  ? undefined
-  : `Flask is not installed for ${PYTHON} (apt-get install python3-flask)`
-
-if (flaskMissing !== undefined && process.env.REQUIRE_FLASK === '1') {
-  t.fail(`REQUIRE_FLASK=1, so the live Flask interop test is mandatory, but ${flaskMissing}`)
-} else {
-  t.test('live interop with a real Flask app sharing the secret', { skip: flaskMissing ?? false }, liveInterop)
-}
+testWithFlask('live interop with a real Flask app sharing the secret', liveInterop)

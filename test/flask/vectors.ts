@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { inflateSync } from 'node:zlib'
 
-/** Cookies that Debian's Flask 2.2.2 wrote with its clock frozen (copied from the research notes). */
+/** Cookies that real Flask wrote with its clocks frozen: test/flask/flask_vectors.py writes the file (npm run flask-vectors). */
 export interface ValidVector {
   name: string
   secret_hex: string
