@@ -47,6 +47,12 @@ export interface RevocationCheck {
   list: { refusal (identity: SessionIdentity): Refusal | undefined }
 }
 
+/** How often `verify` found the cookie text in the verification cache (`hits`) and how often it had to verify it in full (`misses`). */
+export interface CacheCounters {
+  readonly hits: number
+  readonly misses: number
+}
+
 export const PERMANENT_KEY = '_permanent'
 /**
  * Where the session's start is kept when `absoluteLifetimeSeconds` is on (whole Unix seconds),
@@ -101,6 +107,8 @@ export class SessionCodec {
   readonly #verified = new Map<string, VerifiedCookie>()
   readonly #verifiedCacheBytes: number
   #cachedBytes = 0
+  #hits = 0
+  #misses = 0
   readonly #absoluteLifetimeSeconds: number | undefined
   readonly #revocation: RevocationCheck | undefined
 
@@ -125,13 +133,24 @@ export class SessionCodec {
     return this.#revocation?.userKey
   }
 
+  /**
+   * A refused cookie counts where it was decided: a remembered one refused for its age or
+   * revocation is a hit (no MAC ran), one that was not remembered is a miss, whatever it was
+   * refused for (a forged cookie is never remembered, so each one is a miss).
+   */
+  get cacheCounters (): CacheCounters {
+    return { hits: this.#hits, misses: this.#misses }
+  }
+
   /** The cookie's data and stamps when it is authentic, within its lifetimes and not revoked; otherwise why not. */
   verify (cookieValue: string, nowSeconds: number): OpenedCookie | Refusal {
     const cached = this.#verified.get(cookieValue)
     if (cached !== undefined) {
+      this.#hits++
       return checkAge(cached.timestampSeconds, nowSeconds, this.#lifetimeSeconds, this.#futureToleranceSeconds) ??
         this.#checkAbsoluteAge(cached, nowSeconds) ?? this.#checkRevocation(cached) ?? cached
     }
+    this.#misses++
     const unsealed = this.#sealer.unseal(cookieValue, nowSeconds, this.#lifetimeSeconds, this.#futureToleranceSeconds)
     if (typeof unsealed === 'string') return unsealed
     const decoded = this.#payloadEncoding.decodePayload(unsealed.payload)
