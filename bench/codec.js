@@ -28,6 +28,9 @@ const BATCH = 200
 /** Keeps results alive so the optimiser cannot drop the work. */
 let sink = 0
 
+/** Distinct cookies for the full-cache row: more than VERIFIED_CACHE_BYTES holds of this session, so every read misses and evicts. */
+const FULL_CACHE_COOKIES = 6000
+
 /** The HMAC each signed format uses, for the raw floor next to it. */
 const DIGESTS = { default: 'sha256', flask: 'sha1' }
 
@@ -89,6 +92,13 @@ function ourCases (format, label) {
   const otherCookies = [cookie, uncached.seal(new Map(Object.entries({ ...SESSION_DATA, user_id: 54321 })), now)]
   let turn = 0
   cached.verify(cookie, now)
+  const full = createSessionCodec(options, VERIFIED_CACHE_BYTES)
+  const manyCookies = Array.from({ length: FULL_CACHE_COOKIES }, (_, n) => uncached.seal(new Map(Object.entries({ ...SESSION_DATA, user_id: n })), now))
+  for (const value of manyCookies) full.verify(value, now)
+  let fullTurn = 0
+  const sealing = createSessionCodec(options, VERIFIED_CACHE_BYTES)
+  const changing = new Map(record)
+  let visits = 0
   return {
     cookieLength: cookie.length,
     cases: {
@@ -99,8 +109,17 @@ function ourCases (format, label) {
       [`ours ${label}: verify+parse, cache miss`]: () => {
         sink += uncached.verify(otherCookies[turn ^= 1], now).record.size
       },
+      [`ours ${label}: verify+parse, miss in a full cache (evicts)`]: () => {
+        sink += full.verify(manyCookies[fullTurn++ % FULL_CACHE_COOKIES], now).record.size
+      },
       [`ours ${label}: verify+parse, cache hit`]: () => {
         sink += cached.parse(cached.verify(cookie, now)).size
+      },
+      [`ours ${label}: seal, then verify+parse it (sealed memory)`]: () => {
+        // A new value each time, so the cookie is new even within the same second.
+        changing.set('visits', ++visits)
+        const opened = sealing.verify(sealing.seal(changing, now), now)
+        sink += (opened.record ?? sealing.parse(opened)).size
       }
     }
   }

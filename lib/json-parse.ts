@@ -2,6 +2,7 @@
  * A strict JSON reader that keeps integers exact: an integer whose text is not a JS number's
  * own spelling (Python writes any size) comes back as a `bigint`. It is only used when the text has a
  * digit run long enough to need it; otherwise `JSON.parse` is faster and gives the same result.
+ * Both refuse data that nests deeper than a limit.
  */
 
 /** Fifteen digits always fit a double exactly, so shorter runs never need the exact reader. */
@@ -12,16 +13,39 @@ const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y
 const WHITESPACE = /[ \t\n\r]*/y
 
-export function parseJson (text: string): unknown {
-  return LONG_DIGIT_RUN.test(text) ? new ExactJsonReader(text).read() : JSON.parse(text)
+/** Thrown for JSON that nests objects and arrays deeper than allowed; bad JSON throws a `SyntaxError`. */
+export class TooDeepError extends Error {}
+
+/**
+ * The value of `text`, whose objects and arrays nest at most `maxDepth` levels (the outermost
+ * is the first). JSON.parse does not recurse, so its result is measured, which costs less than
+ * scanning the text; the exact reader recurses, so it counts the levels as it enters them.
+ */
+export function parseJson (text: string, maxDepth: number): unknown {
+  if (LONG_DIGIT_RUN.test(text)) return new ExactJsonReader(text, maxDepth).read()
+  const value: unknown = JSON.parse(text)
+  if (isDeeperThan(value, maxDepth)) throw new TooDeepError()
+  return value
+}
+
+function isDeeperThan (value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  if (levels === 0) return true
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
+    if (isDeeperThan(item, levels - 1)) return true
+  }
+  return false
 }
 
 class ExactJsonReader {
   readonly #text: string
   #position = 0
+  /** How many more objects and arrays may open inside the current position. */
+  #levelsLeft: number
 
-  constructor (text: string) {
+  constructor (text: string, maxDepth: number) {
     this.#text = text
+    this.#levelsLeft = maxDepth
   }
 
   read (): unknown {
@@ -34,8 +58,13 @@ class ExactJsonReader {
   #value (): unknown {
     this.#skipWhitespace()
     const char = this.#text[this.#position]
-    if (char === '{') return this.#object()
-    if (char === '[') return this.#array()
+    if (char === '{' || char === '[') {
+      if (this.#levelsLeft === 0) throw new TooDeepError()
+      this.#levelsLeft--
+      const value = char === '{' ? this.#object() : this.#array()
+      this.#levelsLeft++
+      return value
+    }
     if (char === '"') return this.#string()
     for (const [literal, value] of LITERALS) {
       if (this.#text.startsWith(literal, this.#position)) {

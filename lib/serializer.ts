@@ -1,6 +1,6 @@
 import { deflateSync, inflateSync } from 'node:zlib'
 import { unstorableValueError } from './errors.js'
-import { parseJson } from './json-parse.js'
+import { parseJson, TooDeepError } from './json-parse.js'
 import type { Refusal } from './sealer.js'
 
 export type SessionRecord = Map<string, unknown>
@@ -77,27 +77,6 @@ function isPlainObject (value: object): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null
 }
 
-/** How deeply arrays and objects nest in JSON text, brackets inside strings not counted. */
-function nestingDepth (json: string): number {
-  let depth = 0
-  let deepest = 0
-  let inString = false
-  for (let index = 0; index < json.length; index++) {
-    const code = json.charCodeAt(index)
-    if (inString) {
-      if (code === 0x5c) index++ // backslash: skip the escaped character
-      else if (code === 0x22) inString = false
-    } else if (code === 0x22) {
-      inString = true
-    } else if (code === 0x5b || code === 0x7b) {
-      if (++depth > deepest) deepest = depth
-    } else if (code === 0x5d || code === 0x7d) {
-      depth--
-    }
-  }
-  return deepest
-}
-
 /** The depth inside a value that opens `levels` JSON objects or arrays at `depth`; throws when the reader would refuse it. */
 function enter (key: string, depth: number, levels: number): number {
   const inner = depth + levels
@@ -164,13 +143,12 @@ export class TaggedJsonSerializer {
 
   /** The session as a Map, or why the text is not a session. */
   loadJson (json: string): SessionRecord | Refusal {
-    // Refused up front: deeper data could be read but never written back, so every later save would fail.
-    if (nestingDepth(json) > MAX_DEPTH) return `payload nests deeper than ${MAX_DEPTH} levels`
     let parsed: unknown
     try {
-      parsed = parseJson(json)
-    } catch {
-      return 'payload is not JSON'
+      parsed = parseJson(json, MAX_DEPTH)
+    } catch (error) {
+      // Deeper data could be read but never written back, so every later save would fail.
+      return error instanceof TooDeepError ? `payload nests deeper than ${MAX_DEPTH} levels` : 'payload is not JSON'
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'payload is not a JSON object'
     const record: SessionRecord = new Map()

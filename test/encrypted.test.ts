@@ -112,15 +112,19 @@ t.test('the cookie name, the version and the timestamp are bound to the cookie',
   t.equal(sealer.unseal(cookie.slice(0, 60), NOW, 3600, 5), 'cookie is too short to be an encrypted value')
 })
 
-t.test('an unchanged cookie is decrypted once; later requests come from the cache', async (t) => {
+t.test('an unchanged cookie is decrypted once, one this app encrypted never; later requests come from the cache', async (t) => {
   let unseals = 0
   const realUnseal = EncryptedSealer.prototype.unseal
   EncryptedSealer.prototype.unseal = function (...args) { unseals++; return realUnseal.apply(this, args) }
   t.teardown(() => { EncryptedSealer.prototype.unseal = realUnseal })
   const { app } = await buildApp(t, { format: 'encrypted' }, addLoginRoutes)
-  const cookies = { session: expectSessionValue(await app.inject('/login')) }
-  for (let request = 0; request < 5; request++) t.equal((await app.inject({ url: '/whoami', cookies })).body, 'ann')
-  t.equal(unseals, 1, 'five reads, one decryption')
+  const { app: otherInstance } = await buildApp(t, { format: 'encrypted' }, addLoginRoutes)
+  const ours = { session: expectSessionValue(await app.inject('/login')) }
+  for (let request = 0; request < 5; request++) t.equal((await app.inject({ url: '/whoami', cookies: ours })).body, 'ann')
+  t.equal(unseals, 0, 'five reads of a cookie this app sealed, no decryption')
+  const theirs = { session: expectSessionValue(await otherInstance.inject('/login')) }
+  for (let request = 0; request < 5; request++) t.equal((await app.inject({ url: '/whoami', cookies: theirs })).body, 'ann')
+  t.equal(unseals, 1, 'five reads of a cookie another instance sealed, one decryption')
 })
 
 t.test('the default format\'s and Flask\'s cookies are refused with a deletion cookie, and the other way round', async (t) => {

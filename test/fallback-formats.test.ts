@@ -31,6 +31,11 @@ t.test('fallbackFormats: [\'flask\'] reads a real Flask cookie in the encrypted 
   t.equal(await whoami(encryptedOnly.app, FLASK_COOKIE), 'nobody', 'and refuses the Flask one')
   clock.seconds += 1
   t.same(setCookies(await app.inject({ url: '/whoami', cookies: { session: migrated } })), [], 'a cookie already in the current format is not sealed again')
+  // This app remembers the cookie it sealed; another instance opens it with the current format first.
+  const otherInstance = await buildApp(t, { format: 'encrypted', fallbackFormats: ['flask'], secret: [SECRET, 'dev'] }, routes)
+  const read = await otherInstance.app.inject({ url: '/whoami', cookies: { session: migrated } })
+  t.equal(read.body, 'alice')
+  t.same(setCookies(read), [], 'nor by another instance, which reads it in the current format')
 })
 
 t.test('a changed session from a Flask cookie is saved in the current format, and the Flask age rules still hold', async (t) => {
