@@ -8,7 +8,7 @@ import { type CookieSessionOptions, resolveOptions } from './lib/options.js'
 import { RevocationList } from './lib/revocation-list.js'
 import { memoryRevocationStore, redisRevocationStore, type RedisClientLike, type RedisRevocationStoreOptions as RedisRevocationStoreOptionsType, type RevocationStore } from './lib/revocation-store.js'
 import { type Session, turnedOffSession } from './lib/session.js'
-import { type ResponseWithHeaders, SessionCookies } from './lib/session-cookies.js'
+import { type ResponseWithHeaders, type SessionCookieData as SessionCookieDataOf, SessionCookies } from './lib/session-cookies.js'
 import { CookieSessionInterface } from './lib/session-interface.js'
 import { kSessionRegistry, type SessionChoice, SessionRegistry } from './lib/session-registry.js'
 
@@ -79,7 +79,7 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
     if (websocket !== true && typeof wsHandler !== 'function') return
     routeOptions.preHandler = [routeOptions.preHandler ?? [], function markSessionSent (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
       // request.ws, set by @fastify/websocket: this request is the upgrade, not a plain GET of the same URL.
-      if ((request as { ws?: boolean }).ws === true) sessionInterface.sessionOf(request)?.markSaved(request, true)
+      if ((request as { ws?: boolean }).ws === true) sessionInterface.markUpgradeSent(request)
       done()
     }].flat()
   })
@@ -104,7 +104,7 @@ namespace fastifyCookieSession {
   export type FlashedMessagePair = FlashedMessage
   export type FlashedMessagesQuery = FlashedMessagesOptions
   /** The session as a plain object, as `readSessionCookie` returns it and `signSessionCookie` takes it: `permanent` is `_permanent`. */
-  export type SessionCookieData<Data extends object = SessionData> = Partial<Data> & { _permanent?: boolean }
+  export type SessionCookieData<Data extends object = SessionData> = SessionCookieDataOf<Data>
   /** The request properties that hold a session: `'session'` and each `sessionName` declared as `FastifySession<…>` on `FastifyRequest`. */
   export type SessionName = { [Name in keyof FastifyRequest]-?: FastifyRequest[Name] extends Session<any> ? Name : never }[keyof FastifyRequest]
   /** The data type of the session `request[Name]`. */

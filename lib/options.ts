@@ -89,7 +89,26 @@ export interface ResolvedOptions {
   revocation: RevocationOptions | undefined
 }
 
-const OPTION_NAMES = ['secret', 'cookieName', 'sessionName', 'lifetimeSeconds', 'refreshEachRequest', 'cookie', 'format', 'fallbackFormats', 'oversizedCookie', 'maxCookies', 'absoluteLifetimeSeconds', 'flash', 'maxJsonBytes', 'revocation']
+/**
+ * Every key of `CookieSessionOptions`, once: `satisfies` fails the build when an option is added to
+ * the interface and not here, or listed here and not there, so the unknown-option check cannot drift.
+ */
+const OPTION_NAMES = Object.keys({
+  secret: true,
+  cookieName: true,
+  sessionName: true,
+  lifetimeSeconds: true,
+  refreshEachRequest: true,
+  cookie: true,
+  format: true,
+  fallbackFormats: true,
+  oversizedCookie: true,
+  maxCookies: true,
+  absoluteLifetimeSeconds: true,
+  flash: true,
+  maxJsonBytes: true,
+  revocation: true
+} satisfies Record<keyof CookieSessionOptions, true>)
 
 /** Names other session plugins use, and ours for the same thing. */
 const PEER_OPTION_NAMES: Record<string, string> = {

@@ -3,6 +3,7 @@ import { invalidRevocationError } from './errors.js'
 import type { RevocationEntry, RevocationFollower, RevocationStore } from './revocation-store.js'
 import { type SessionIdentity, userIdOf } from './session-identity.js'
 import type { Refusal } from './sealer.js'
+import { nowMilliseconds } from './clock.js'
 
 /**
  * Added to every entry's life. An instance keeps accepting (and refreshing) a revoked session's
@@ -64,7 +65,7 @@ export class RevocationList {
   /** Follows the store, then loads it: an entry added in between arrives both ways, and that is harmless. */
   async start (): Promise<void> {
     const follower: RevocationFollower = {
-      entry: (entry) => this.#apply(entry, Date.now()),
+      entry: (entry) => this.#apply(entry, nowMilliseconds()),
       reconnected: () => this.#reload(),
       error: (error) => this.#log.warn({ err: error }, 'fastify-cookie-session: the revocation store\'s connection failed; sessions are checked against the list as it was, and it is reloaded on reconnect')
     }
@@ -108,14 +109,14 @@ export class RevocationList {
 
   /** Into the shared list first: if the store fails, nothing is revoked, not even here, and the caller hears of it. */
   async #add (kind: RevocationEntry['kind'], id: string): Promise<void> {
-    const nowMs = Date.now()
+    const nowMs = nowMilliseconds()
     const entry = { kind, id, revokedAtMs: nowMs, expiresAtMs: nowMs + this.#entryLifetimeMs }
     await this.#store.add(entry)
     this.#apply(entry, nowMs)
   }
 
   async #load (): Promise<void> {
-    const nowMs = Date.now()
+    const nowMs = nowMilliseconds()
     this.#nextPruneMs = 0
     for (const entry of await this.#store.load(nowMs)) this.#apply(entry, nowMs)
   }

@@ -2,8 +2,11 @@ import { unverifiedCookieError } from './errors.js'
 import type { CookieSessionInterface } from './session-interface.js'
 import { nowSeconds } from './clock.js'
 
-/** A session as a plain object, the way Flask's `dict(session)` shows it: `permanent` is the `_permanent` key. */
-export type SessionCookieData = Record<string, unknown> & { _permanent?: boolean }
+/**
+ * A session as a plain object, the way Flask's `dict(session)` shows it: `permanent` is the
+ * `_permanent` key. The one definition: index.ts gives it the app's `SessionData` as default.
+ */
+export type SessionCookieData<Data extends object = Record<string, unknown>> = Partial<Data> & { _permanent?: boolean }
 
 /** What `readSessionCookie` needs of a response: its headers, as `inject` returns them. */
 export interface ResponseWithHeaders {

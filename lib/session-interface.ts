@@ -7,7 +7,7 @@ import type { RevocationList } from './revocation-list.js'
 import { Session } from './session.js'
 import { SESSION_ID_KEY } from './session-identity.js'
 import { SplitCookie } from './split-cookie.js'
-import { nowSeconds } from './clock.js'
+import { nowMilliseconds, nowSeconds } from './clock.js'
 
 /** Memory for recent verifications, per registration (see `verifiedEntryBytes`): about 2,700 typical sessions, or 30 to 60 of the largest (a 4 KB cookie holding 16 KiB of JSON). */
 export const VERIFIED_CACHE_BYTES = 2 * 1024 * 1024
@@ -121,7 +121,7 @@ export class CookieSessionInterface {
   saveSession (request: FastifyRequest, target: HeaderTarget): CookieSessionError | undefined {
     const session = this.sessionOf(request)
     if (session === undefined || session.saved) return undefined
-    session.markSaved(request)
+    session.markSaved(() => { warnLateChange(request, false) })
     session.load()
     if (session.refusal !== undefined) request.log.debug({ reason: session.refusal }, 'fastify-cookie-session: ignored the session cookie')
     const { ignoredCookieCount } = session
@@ -181,6 +181,14 @@ export class CookieSessionInterface {
   }
 
   /** This registration's session on `request`; none on a route with `config: { session: false }`. */
+  /**
+   * A WebSocket upgrade's response goes out before its handler runs (and `onSend` never comes):
+   * the session counts as sent, so a change in the handler warns instead of vanishing.
+   */
+  markUpgradeSent (request: FastifyRequest): void {
+    this.sessionOf(request)?.markSaved(() => { warnLateChange(request, true) })
+  }
+
   sessionOf (request: FastifyRequest): Session | undefined {
     const session: unknown = (request as unknown as Record<string, unknown>)[this.#options.sessionName]
     return session instanceof Session ? session : undefined
@@ -223,7 +231,7 @@ export class CookieSessionInterface {
     if (unchanged !== undefined && this.#codec.isStamped(unchanged)) return this.#codec.resign(unchanged, signedAtSeconds)
     const { record } = session
     const revocable = this.#codec.revocationUserKey !== undefined
-    if (this.#codec.tracksIssuedAt && !record.has(ISSUED_AT_KEY)) record.set(ISSUED_AT_KEY, revocable ? Date.now() / 1000 : signedAtSeconds)
+    if (this.#codec.tracksIssuedAt && !record.has(ISSUED_AT_KEY)) record.set(ISSUED_AT_KEY, revocable ? nowMilliseconds() / 1000 : signedAtSeconds)
     if (revocable && typeof record.get(SESSION_ID_KEY) !== 'string') record.set(SESSION_ID_KEY, session.pendingId)
     return this.#codec.seal(record, signedAtSeconds)
   }
@@ -255,4 +263,12 @@ export class CookieSessionInterface {
       request.log.warn(`fastify-cookie-session: a Secure "${this.#options.cookieName}" cookie was sent over plain http; browsers drop it, so the session will not stick. Serve https (with trustProxy behind a proxy) or use cookie.secure: 'auto'`)
     }
   }
+}
+
+/** The session was changed after its cookie went out: the change is lost, and the log says where. */
+function warnLateChange (request: FastifyRequest, webSocket: boolean): void {
+  const route = `${request.method} ${request.routeOptions.url}`
+  request.log.warn({ route: request.routeOptions.url }, webSocket
+    ? `fastify-cookie-session: the session was changed in the WebSocket handler of ${route}; the upgrade response has gone, so the change is lost (change the session in an HTTP route)`
+    : `fastify-cookie-session: the session was changed after the response to ${route} was sent; the change is lost (for a streamed reply, change the session before returning the stream)`)
 }

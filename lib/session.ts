@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify'
 import { ISSUED_AT_KEY, PERMANENT_KEY, type SessionCodec, type VerifiedCookie } from './codec.js'
 import { requireRevocation, type RevocationList } from './revocation-list.js'
 import type { SessionRecord } from './serializer.js'
@@ -26,10 +25,11 @@ export class Session<Data extends object = Record<string, unknown>> {
   #accessed = false
   /** The JSON of the data when a nested value was first handed out; a nested change shows as a difference. */
   #baselineJson: string | undefined
-  /** Set once the response went out with this session; a change after that is lost and gets a warning. */
-  #savedFor: FastifyRequest | undefined
-  /** True when that response was a WebSocket upgrade, whose handler runs after it went out. */
-  #savedForWebSocket = false
+  /**
+   * Set once the response went out with this session: a change after that is lost, and this warns
+   * about it. The interface words the warning, so the session object does not know the request.
+   */
+  #warnLateChange: (() => void) | undefined
   /** Unlike `modified`, which the app may reset, this stays true once the data was changed. */
   #everChanged = false
   #warnedLateChange = false
@@ -201,13 +201,12 @@ export class Session<Data extends object = Record<string, unknown>> {
 
   /** @internal True once the response carried this session; a second `onSend` pass (error replies) leaves it alone. */
   get saved (): boolean {
-    return this.#savedFor !== undefined
+    return this.#warnLateChange !== undefined
   }
 
-  /** @internal `webSocket`: the upgrade response went out before the WebSocket handler could change anything. */
-  markSaved (request: FastifyRequest, webSocket = false): void {
-    this.#savedFor = request
-    this.#savedForWebSocket = webSocket
+  /** @internal `warnLateChange` is called once, at the first change after the response went out. */
+  markSaved (warnLateChange: () => void): void {
+    this.#warnLateChange = warnLateChange
   }
 
   /** @internal Verifies the incoming cookie, once, without counting as an access. */
@@ -312,13 +311,9 @@ export class Session<Data extends object = Record<string, unknown>> {
   #change (): void {
     this.#modified = true
     this.#everChanged = true
-    if (this.#savedFor === undefined || this.#warnedLateChange) return
+    if (this.#warnLateChange === undefined || this.#warnedLateChange) return
     this.#warnedLateChange = true
-    const request = this.#savedFor
-    const route = `${request.method} ${request.routeOptions.url}`
-    request.log.warn({ route: request.routeOptions.url }, this.#savedForWebSocket
-      ? `fastify-cookie-session: the session was changed in the WebSocket handler of ${route}; the upgrade response has gone, so the change is lost (change the session in an HTTP route)`
-      : `fastify-cookie-session: the session was changed after the response to ${route} was sent; the change is lost (for a streamed reply, change the session before returning the stream)`)
+    this.#warnLateChange()
   }
 
   #data (): SessionRecord {
