@@ -41,7 +41,7 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   if (!fastify.hasPlugin('@fastify/cookie')) await fastify.register(fastifyCookie)
 
   const registry = fastify.hasDecorator(kSessionRegistry)
-    ? (fastify as unknown as Record<symbol, SessionRegistry>)[kSessionRegistry]
+    ? (fastify as unknown as { [kSessionRegistry]: SessionRegistry })[kSessionRegistry]
     : decorateOnce(fastify)
   registry.add(fastify, { sessionName, cookieName, flash: resolved.flash, sessionInterface, sessionCookies: new SessionCookies(sessionInterface, cookieName), revocationList })
   fastify.decorateRequest(sessionName, null)

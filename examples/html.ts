@@ -8,7 +8,7 @@ type Interpolation = Html | string | number | readonly Html[]
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 function escapeHtml (text: string): string {
-  return text.replace(/[&<>"']/g, (character) => ESCAPES[character])
+  return text.replace(/[&<>"']/g, (character) => ESCAPES[character]!)
 }
 
 function render (value: Interpolation): string {
@@ -19,7 +19,7 @@ function render (value: Interpolation): string {
 
 /** A template literal tag: every interpolated value is escaped unless it is `Html` built by this tag. */
 export function html (strings: TemplateStringsArray, ...values: Interpolation[]): Html {
-  let text = strings[0]
+  let text = strings[0]!
   values.forEach((value, index) => { text += render(value) + strings[index + 1] })
   return new Html(text)
 }

@@ -57,7 +57,7 @@ export function cutCookie (value: string): CookieParts | undefined {
   const compressed = value.startsWith('.')
   const segments = (compressed ? value.slice(1) : value).split('.')
   if (segments.length !== 3) return undefined
-  const [payload, timestamp, signature] = segments
+  const [payload, timestamp, signature] = segments as [string, string, string]
   return { compressed, payload, timestamp, signature, signedAtSeconds: decodeTimestamp(timestamp), readableJson: readPayload(payload, compressed) }
 }
 

@@ -114,7 +114,7 @@ export async function registerPages (app: FastifyInstance, settings: PageSetting
   })
 
   app.setNotFoundHandler((request, reply) => {
-    const allowed = FORM_METHODS[request.url.split('?')[0]]
+    const allowed = FORM_METHODS[request.url.split('?')[0]!]
     if (allowed === undefined) return errorPage(reply, 404, 'There is no such page.')
     return errorPage(reply.header('allow', allowed), 405, `This address only answers ${allowed}: use the buttons on the home page.`)
   })

@@ -31,11 +31,11 @@ export class XaesKey {
     this.#blockCipher = createCipheriv('aes-256-ecb', key, null).setAutoPadding(false)
     const l = this.#blockCipher.update(Buffer.alloc(16))
     const k1 = Buffer.alloc(16)
-    for (let index = 0; index < 16; index++) k1[index] = (l[index] << 1) | (index < 15 ? l[index + 1] >> 7 : 0)
-    if (l[0] & 0x80) k1[15] ^= 0x87
+    for (let index = 0; index < 16; index++) k1[index] = (l.readUInt8(index) << 1) | (index < 15 ? l.readUInt8(index + 1) >> 7 : 0)
+    if (l.readUInt8(0) & 0x80) k1.writeUInt8(k1.readUInt8(15) ^ 0x87, 15)
     this.#k1 = k1
-    for (const [offset, counter] of [[0, 1], [16, 2]]) {
-      this.#derivationInput.set([0x00 ^ k1[0], counter ^ k1[1], 0x58 ^ k1[2], 0x00 ^ k1[3]], offset)
+    for (const [offset, counter] of [[0, 1], [16, 2]] as const) {
+      this.#derivationInput.set([0x00 ^ k1.readUInt8(0), counter ^ k1.readUInt8(1), 0x58 ^ k1.readUInt8(2), 0x00 ^ k1.readUInt8(3)], offset)
     }
   }
 
@@ -44,7 +44,7 @@ export class XaesKey {
     const input = this.#derivationInput
     const k1 = this.#k1
     for (let index = 0; index < 12; index++) {
-      const masked = nonce[index] ^ k1[index + 4]
+      const masked = nonce.readUInt8(index) ^ k1.readUInt8(index + 4)
       input[index + 4] = masked
       input[index + 20] = masked
     }
@@ -90,6 +90,7 @@ export interface EncryptedSealerOptions {
  * XAES-256-GCM key and a key id; a read picks its key by the id, so it decrypts once at most.
  */
 export class EncryptedSealer implements Sealer {
+  /** One per secret, the first (which seals) always there: resolveOptions refuses an empty `secret`. */
   readonly #keys: XaesKey[]
   readonly #keyIds: number[]
   readonly #maxLength: number
@@ -108,10 +109,10 @@ export class EncryptedSealer implements Sealer {
     const plaintext = Buffer.from(payload)
     const header = Buffer.allocUnsafe(HEADER_BYTES)
     header[0] = FORMAT_VERSION
-    header.writeUInt32BE(this.#keyIds[0], 1)
+    header.writeUInt32BE(this.#keyIds[0]!, 1)
     header.writeUIntBE(nowSeconds, 1 + KEY_ID_BYTES, TIMESTAMP_BYTES)
     const nonce = this.#nextNonce()
-    const { ciphertext, tag } = this.#keys[0].encrypt(nonce, plaintext, header)
+    const { ciphertext, tag } = this.#keys[0]!.encrypt(nonce, plaintext, header)
     return Buffer.concat([header, nonce, ciphertext, tag], OVERHEAD_BYTES + ciphertext.length).toString('base64url')
   }
 
@@ -127,7 +128,7 @@ export class EncryptedSealer implements Sealer {
     if (keyIndex < 0) return 'cookie was encrypted with a key this app does not have (another secret or cookie name)'
     const header = bytes.subarray(0, HEADER_BYTES)
     const nonce = bytes.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES)
-    const plaintext = this.#keys[keyIndex].decrypt(nonce, bytes.subarray(HEADER_BYTES + NONCE_BYTES, -TAG_BYTES), bytes.subarray(-TAG_BYTES), header)
+    const plaintext = this.#keys[keyIndex]!.decrypt(nonce, bytes.subarray(HEADER_BYTES + NONCE_BYTES, -TAG_BYTES), bytes.subarray(-TAG_BYTES), header)
     if (plaintext === undefined) return 'cookie does not decrypt: altered, or sealed with another key'
     const timestampSeconds = header.readUIntBE(1 + KEY_ID_BYTES, TIMESTAMP_BYTES)
     const ageRefusal = checkAge(timestampSeconds, nowSeconds, maxAgeSeconds, futureToleranceSeconds)

@@ -176,8 +176,9 @@ function resolveFallbackFormats (value: unknown, formatName: FormatName): Format
  */
 function checkSecretsFitFormats (secrets: readonly Buffer[], formatName: FormatName, fallbackNames: readonly FormatName[]): void {
   const { minimumSecretBytes } = FORMATS[formatName]
-  if (secrets[0].length < minimumSecretBytes) {
-    throw optionError(`option "secret" starts with a secret of ${secrets[0].length} bytes; the first secret seals cookies, and the "${formatName}" format needs at least ${minimumSecretBytes} random bytes (put a new one first, keep the old one after it to read old cookies); ${HOW_TO_MAKE_A_SECRET}`, ERROR_CODES.WEAK_SECRET)
+  const sealingBytes = secrets[0]!.length // resolveOptions refused an empty list before this
+  if (sealingBytes < minimumSecretBytes) {
+    throw optionError(`option "secret" starts with a secret of ${sealingBytes} bytes; the first secret seals cookies, and the "${formatName}" format needs at least ${minimumSecretBytes} random bytes (put a new one first, keep the old one after it to read old cookies); ${HOW_TO_MAKE_A_SECRET}`, ERROR_CODES.WEAK_SECRET)
   }
   for (const name of fallbackNames) {
     const needed = FORMATS[name].minimumSecretBytes

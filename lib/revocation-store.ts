@@ -111,7 +111,8 @@ function memberOf (entry: RevocationEntry): string {
 function entryOf (member: string, expiresAtMs: number): RevocationEntry | undefined {
   const match = /^(session|user):(\d+):(.+)$/s.exec(member)
   if (match === null || !Number.isFinite(expiresAtMs)) return undefined
-  return { kind: match[1] as RevocationEntry['kind'], revokedAtMs: Number(match[2]), id: match[3], expiresAtMs }
+  const [, kind, revokedAtMs, id] = match as unknown as [string, RevocationEntry['kind'], string, string]
+  return { kind, revokedAtMs: Number(revokedAtMs), id, expiresAtMs }
 }
 
 /**
@@ -172,7 +173,7 @@ export function redisRevocationStore (options: RedisRevocationStoreOptions): Rev
       const flat = await withTimeout(connected(what).zrangebyscore(key, `(${nowMs}`, '+inf', 'WITHSCORES'), timeoutMs, what)
       const entries: RevocationEntry[] = []
       for (let index = 0; index < flat.length; index += 2) {
-        const entry = entryOf(flat[index], Number(flat[index + 1]))
+        const entry = entryOf(flat[index]!, Number(flat[index + 1]))
         if (entry !== undefined) entries.push(entry)
       }
       return entries

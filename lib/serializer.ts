@@ -264,9 +264,10 @@ export class TaggedJsonSerializer {
    */
   #writeMapping (mapping: SessionRecord | Record<string, unknown>, keys: string[], key: string | undefined, seen: Set<object>, depth: number): string {
     // A lone key that looks like a tag would be read back as that tag, so Flask escapes it.
-    if (keys.length === 1 && TAG_KEYS.has(keys[0])) {
-      const valueKey = key ?? keys[0]
-      return `{"${TAG_DICT}":{${this.#string(keys[0] + '__')}:${this.#write(valueAt(mapping, keys[0]), valueKey, seen, enter(valueKey, depth, 2))}}}`
+    const onlyKey = keys.length === 1 ? keys[0] : undefined
+    if (onlyKey !== undefined && TAG_KEYS.has(onlyKey)) {
+      const valueKey = key ?? onlyKey
+      return `{"${TAG_DICT}":{${this.#string(onlyKey + '__')}:${this.#write(valueAt(mapping, onlyKey), valueKey, seen, enter(valueKey, depth, 2))}}}`
     }
     // The session object itself (depth 0) is never too deep.
     const inner = enter(key ?? '', depth, 1)
@@ -289,8 +290,9 @@ export class TaggedJsonSerializer {
     const object = value as Record<string, unknown>
     const keys = Object.keys(object)
     for (const key of keys) object[key] = this.#untag(object[key])
-    if (keys.length !== 1 || !TAG_KEYS.has(keys[0])) return object
-    return untagValue(keys[0], object[keys[0]])
+    const onlyKey = keys.length === 1 ? keys[0] : undefined
+    if (onlyKey === undefined || !TAG_KEYS.has(onlyKey)) return object
+    return untagValue(onlyKey, object[onlyKey])
   }
 }
 

@@ -42,7 +42,7 @@ export class SessionCookies {
    */
   read (response: ResponseWithHeaders): SessionCookieData | undefined {
     const lines = [response.headers['set-cookie'] ?? []].flat().map(String)
-    const valueOf = (name: string) => lines.findLast((line) => line.startsWith(name + '='))?.split(';', 1)[0].slice(name.length + 1)
+    const valueOf = (name: string) => lines.findLast((line) => line.startsWith(name + '='))?.split(';', 1)[0]!.slice(name.length + 1)
     let value = valueOf(this.#cookieName)
     if (value === undefined) return undefined
     if (value === '') return {}

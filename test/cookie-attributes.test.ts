@@ -53,7 +53,7 @@ t.test('a Secure cookie sent over plain http gets one warning: the browser would
   await app.inject('/login')
   const warnings = logs.filter((line) => line.level === 40)
   t.equal(warnings.length, 1, 'once, not on every response')
-  t.match(warnings[0].msg, /a Secure "session" cookie was sent over plain http; browsers drop it, so the session will not stick/)
+  t.match(warnings[0]!.msg, /a Secure "session" cookie was sent over plain http; browsers drop it, so the session will not stick/)
   const https = await buildApp(t, { cookie: { secure: true } }, loginRoute, { trustProxy: true })
   await https.app.inject({ url: '/login', headers: { 'x-forwarded-proto': 'https' } })
   t.same(https.logs.filter((line) => line.level === 40), [], 'no warning over https')

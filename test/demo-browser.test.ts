@@ -127,17 +127,17 @@ async function browserScenarios (t: Test): Promise<void> {
     for (const remember of [false, true]) {
       const profileDir = newProfileDir(t)
       const first = await openBrowser(t, profileDir)
-      const page = first.pages()[0]
+      const page = first.pages()[0]!
       await page.goto(url)
       const setCookie = await logIn(page, 'alice', remember)
       if (remember) t.match(setCookie, /; Max-Age=2678400;/, 'the cookie has the lifetime as Max-Age')
       else t.notMatch(setCookie, /Max-Age|Expires/, 'a browser-session cookie')
       const [stored] = await first.cookies(url)
-      t.equal(stored.expires > 0, remember, remember ? 'the browser keeps it on disk' : 'the browser keeps it in memory only')
+      t.equal(stored!.expires > 0, remember, remember ? 'the browser keeps it on disk' : 'the browser keeps it in memory only')
       await first.close()
 
       const second = await openBrowser(t, profileDir)
-      const reopened = second.pages()[0]
+      const reopened = second.pages()[0]!
       await reopened.goto(url)
       t.equal(await reopened.textContent('#account h1'), remember ? 'Logged in as alice' : 'You are not logged in', `remember me: ${remember}`)
     }

@@ -48,13 +48,14 @@ function fencedBlocks (file: string): Block[] {
   const lines = readFileSync(join(ROOT, file), 'utf8').split('\n')
   const blocks: Block[] = []
   for (let index = 0; index < lines.length; index++) {
-    const open = /^( *)(`{3,}|~{3,})\s*([^\s`]*)/.exec(lines[index])
+    const open = /^( *)(`{3,}|~{3,})\s*([^\s`]*)/.exec(lines[index]!)
     if (open === null) continue
-    const [, indent, fence, language] = open
+    const [, indent = '', fence = '', language = ''] = open
     const body: string[] = []
     let end = index + 1
-    while (end < lines.length && !(lines[end].trim().startsWith(fence) && lines[end].trim().replace(/[`~]/g, '') === '')) {
-      body.push(lines[end].startsWith(indent) ? lines[end].slice(indent.length) : lines[end].trimStart())
+    while (end < lines.length && !(lines[end]!.trim().startsWith(fence) && lines[end]!.trim().replace(/[`~]/g, '') === '')) {
+      const line = lines[end]!
+      body.push(line.startsWith(indent) ? line.slice(indent.length) : line.trimStart())
       end++
     }
     blocks.push({ file, line: index + 1, language, code: body.join('\n') + '\n' })
@@ -159,7 +160,7 @@ t.test('every ```json block parses', async (t) => {
 /** A shell line without its trailing comment; a `#` inside quotes stays. */
 function splitComment (line: string): { command: string, comment: string | undefined } {
   const match = /^((?:[^#'"]|'[^']*'|"[^"]*")*?)\s*(?:#\s?(.*))?$/.exec(line) as RegExpExecArray
-  return { command: match[1].trim(), comment: match[2]?.trim() }
+  return { command: match[1]!.trim(), comment: match[2]?.trim() }
 }
 
 t.test('every ```sh command is real: npm scripts exist, curl lines print what their comment says', async (t) => {
@@ -188,7 +189,7 @@ t.test('every ```sh command is real: npm scripts exist, curl lines print what th
       }
       for (const part of command.split('&&').map((text) => text.trim().replace(/^(\w+=\S*\s+)+/, ''))) {
         const npm = /^npm (?:(install|ci|test)|run (\S+))(?:\s|$)/.exec(part)
-        t.ok(npm !== null && (npm[1] !== undefined || scripts.includes(npm[2])), `${at}: "${part}" is an npm command or script this package has`)
+        t.ok(npm !== null && (npm[1] !== undefined || scripts.includes(npm[2]!)), `${at}: "${part}" is an npm command or script this package has`)
       }
     }
   }
@@ -201,15 +202,15 @@ function slug (heading: string): string {
 
 function headingSlugs (file: string): string[] {
   const outsideFences = readFileSync(file, 'utf8').replace(/^( *)(`{3,})[\s\S]*?^\1\2\s*$/gm, '')
-  return [...outsideFences.matchAll(/^#{1,6} (.+)$/gm)].map((match) => slug(match[1]))
+  return [...outsideFences.matchAll(/^#{1,6} (.+)$/gm)].map((match) => slug(match[1]!))
 }
 
 t.test('every relative link and image in the README and docs points at a file and heading that exist', async (t) => {
   for (const file of MARKDOWN_FILES) {
     const text = readFileSync(join(ROOT, file), 'utf8')
-    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+    for (const [, target = ''] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
       if (/^[a-z]+:/.test(target)) continue
-      const [path, anchor] = target.split('#')
+      const [path = '', anchor] = target.split('#')
       const targetFile = path === '' ? join(ROOT, file) : resolve(dirname(join(ROOT, file)), path)
       t.ok(existsSync(targetFile), `${file}: ${target} exists (${relative(ROOT, targetFile)})`)
       if (anchor !== undefined && existsSync(targetFile)) t.ok(headingSlugs(targetFile).includes(anchor), `${file}: ${target} names a heading`)

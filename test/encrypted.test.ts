@@ -34,8 +34,8 @@ t.test('XAES-256-GCM matches C2SP\'s accumulated test: 10 000 random keys, nonce
   for (let iteration = 0; iteration < 10_000; iteration++) {
     const key = new XaesKey(read(32))
     const nonce = read(24)
-    const plaintext = read(read(1)[0])
-    const aad = read(read(1)[0])
+    const plaintext = read(read(1)[0]!)
+    const aad = read(read(1)[0]!)
     const { ciphertext, tag } = key.encrypt(nonce, plaintext, aad)
     if (key.decrypt(nonce, ciphertext, tag, aad)?.equals(plaintext) === true) roundTrips++
     accumulated.update(ciphertext).update(tag)
@@ -106,7 +106,7 @@ t.test('the cookie name, the version and the timestamp are bound to the cookie',
   const bytes = Buffer.from(cookie, 'base64url')
   const withByte = (index: number, value: number) => { const copy = Buffer.from(bytes); copy[index] = value; return copy.toString('base64url') }
   t.equal(encryptedCodec().verify(withByte(0, 2), NOW), 'cookie is encrypted format version 2, not 1')
-  t.equal(encryptedCodec().verify(withByte(9, bytes[9] ^ 1), NOW), 'cookie does not decrypt: altered, or sealed with another key', 'a timestamp moved by a second does not decrypt')
+  t.equal(encryptedCodec().verify(withByte(9, bytes[9]! ^ 1), NOW), 'cookie does not decrypt: altered, or sealed with another key', 'a timestamp moved by a second does not decrypt')
   const sealer = new EncryptedSealer({ secrets: [Buffer.from(SECRET)], cookieName: 'session', maxLength: 4096 })
   t.match(sealer.unseal(cookie, NOW + 3601, 3600, 5), /signature expired: 3601 s old/, 'the age is checked after decryption')
   t.equal(sealer.unseal(cookie.slice(0, 60), NOW, 3600, 5), 'cookie is too short to be an encrypted value')

@@ -37,8 +37,8 @@ t.test('the verification cache is bounded by bytes: large sessions push out many
   for (const cookie of large) codec.verify(cookie, NOW)
   // Checked newest first: a miss would verify the cookie again and put it back in.
   t.ok(large.every((cookie) => isHit(codec, cookie)), 'the three large sessions are kept')
-  t.ok(isHit(codec, small[39]), 'the newest small ones are kept')
-  t.notOk(isHit(codec, small[0]), 'the oldest small ones made room')
+  t.ok(isHit(codec, small[39]!), 'the newest small ones are kept')
+  t.notOk(isHit(codec, small[0]!), 'the oldest small ones made room')
   const huge = codecWith(16 * 1024)
   const hugeCookie = huge.seal(new Map([['text', 'ab'.repeat(4000)]]), NOW)
   huge.verify(hugeCookie, NOW)

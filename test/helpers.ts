@@ -128,3 +128,10 @@ export async function registrationError (register: (app: FastifyInstance) => Pro
     await app.close()
   }
 }
+
+/** The parts of a signed cookie value, `payload.timestamp.signature`; a value of any other shape fails the test. */
+export function signedParts (value: string): [payload: string, timestamp: string, signature: string] {
+  const parts = value.split('.')
+  if (parts.length !== 3) throw new Error(`expected a signed cookie value payload.timestamp.signature, got ${JSON.stringify(value)}`)
+  return parts as [string, string, string]
+}

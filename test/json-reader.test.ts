@@ -53,7 +53,7 @@ function isTooDeep (read: () => unknown): boolean {
 }
 
 t.test('both readers refuse data nested deeper than the limit, brackets inside strings not counted', async (t) => {
-  for (const [open, close] of [['[', ']'], ['{"a":', '}']]) {
+  for (const [open, close] of [['[', ']'], ['{"a":', '}']] as const) {
     for (const levels of [1, MAX_DEPTH, MAX_DEPTH + 1, 2000]) {
       // A long digit run inside sends the text to the exact reader.
       for (const [reader, inner] of [['JSON.parse', '1'], ['exact', LONG_RUN]]) {

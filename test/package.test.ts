@@ -27,7 +27,7 @@ function write (directory: string, files: Record<string, string>): void {
 const workspace = mkdtempSync(join(tmpdir(), 'fastify-cookie-session-package-'))
 t.teardown(() => rmSync(workspace, { recursive: true, force: true }))
 
-const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', workspace], ROOT)) as Array<{ filename: string, files: Array<{ path: string }> }>
+const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', workspace], ROOT)) as [{ filename: string, files: Array<{ path: string }> }]
 const tarball = join(workspace, packed.filename)
 
 const installed = join(workspace, 'node_modules', 'fastify-cookie-session')

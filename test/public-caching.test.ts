@@ -48,5 +48,5 @@ t.test('a changed session on a public response is sent, never lost, with one war
   t.same(app.readSessionCookie(await app.inject({ url: '/logout', cookies: { session: expectSessionValue(second) } })), {}, 'a logout on a public response still deletes the cookie')
   const warnings = logs.filter((line) => line.level === 40)
   t.equal(warnings.length, 1)
-  t.match(warnings[0].msg, /the session changed on GET \/count, whose response is marked for shared caches \(Cache-Control: public, max-age=3600\); the cookie was sent so nothing is lost/)
+  t.match(warnings[0]!.msg, /the session changed on GET \/count, whose response is marked for shared caches \(Cache-Control: public, max-age=3600\); the cookie was sent so nothing is lost/)
 })

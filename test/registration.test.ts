@@ -87,7 +87,7 @@ t.test('works when the app registered @fastify/cookie itself, even with its pars
     await app.register(cookieSession, { secret: SECRET })
     addLoginRoutes(app)
     const login = await app.inject('/login')
-    const cookie = login.cookies[0]
+    const cookie = login.cookies[0]!
     t.equal((await app.inject({ url: '/whoami', cookies: { [cookie.name]: cookie.value } })).body, 'ann', `hook: ${hook}`)
     t.equal((await app.inject('/whoami')).body, 'nobody', `hook: ${hook}, no cookie header`)
     await app.close()

@@ -152,6 +152,6 @@ t.test('concurrent requests never see each other\'s session', async (t) => {
   })
   const names = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay']
   const cookies = await Promise.all(names.map(async (name) => expectSessionValue(await app.inject(`/login/${name}`))))
-  const answers = await Promise.all(names.map((name, index) => app.inject({ url: `/whoami/${(names.length - index) * 3}`, cookies: { session: cookies[index] } })))
+  const answers = await Promise.all(names.map((name, index) => app.inject({ url: `/whoami/${(names.length - index) * 3}`, cookies: { session: cookies[index]! } })))
   t.same(answers.map((response) => response.body), names.map((name) => `${name}:${name}`))
 })

@@ -101,7 +101,7 @@ for (const format of FORMATS_UNDER_TEST) {
     const pieces = [...pieceValues(await app.inject(`/store?size=${SIZES[format].three}`))]
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
     await fc.assert(fc.asyncProperty(fc.nat(pieces.length - 1), fc.nat(), fc.nat(63), fc.boolean(), async (piece, at, replacement, truncate) => {
-      const value = pieces[piece][1]
+      const value = pieces[piece]![1]
       const index = at % value.length
       const changed = truncate ? value.slice(0, Math.max(index, 1)) : value.slice(0, index) + alphabet[replacement] + value.slice(index + 1)
       fc.pre(changed !== value)

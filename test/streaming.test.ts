@@ -43,7 +43,7 @@ t.test('a streamed reply (server-sent events) sends the session changed before t
     const warnings = logs.filter((line) => line.level === 40)
     t.equal(warnings.length, 1, `${url}: one warning`)
     t.match(warnings[0], { route: url, msg: /the session was changed after the response to GET \/[\w-]+ was sent; the change is lost \(for a streamed reply, change the session before returning the stream\)/ })
-    const next = await fetch(`${base}/whoami`, { headers: { cookie: setCookie[0].split(';', 1)[0] } })
+    const next = await fetch(`${base}/whoami`, { headers: { cookie: setCookie[0]!.split(';', 1)[0]! } })
     t.same(await next.json(), sent, `${url}: the next request has the session without the change made while streaming`)
   }
 })

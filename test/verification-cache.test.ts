@@ -72,8 +72,8 @@ t.test('sealed cookies share the byte budget of the verification cache, oldest o
   const codec = codecWith(1600)
   const cookies = Array.from({ length: 6 }, (_, n) => codec.seal(new Map([['n', n]]), NOW))
   // Newest first: opening an entry makes it larger, which may push out an older one.
-  t.type(codec.verify(cookies[5], NOW), 'object')
+  t.type(codec.verify(cookies[5]!, NOW), 'object')
   t.same(codec.cacheCounters, { hits: 1, misses: 0 }, 'the newest is remembered')
-  t.type(codec.verify(cookies[0], NOW), 'object')
+  t.type(codec.verify(cookies[0]!, NOW), 'object')
   t.same(codec.cacheCounters, { hits: 1, misses: 1 }, 'the oldest made room')
 })

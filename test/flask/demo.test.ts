@@ -25,12 +25,12 @@ t.test('the demo app in Flask mode writes the cookies Flask writes for the same 
   clock.seconds = 1_700_000_100
   const profile = await app.inject({ url: '/profile', headers: { cookie } })
   t.equal(profile.body, 'User: alice\n')
-  t.equal(setCookies(profile)[0].split(';')[0], flaskCookies[2], 'a permanent session is refreshed with a new timestamp')
+  t.equal(setCookies(profile)[0]!.split(';')[0], flaskCookies[2], 'a permanent session is refreshed with a new timestamp')
 
   clock.seconds = 1_700_000_300
   const logout = await app.inject({ url: '/logout', headers: { cookie } })
   t.equal(logout.body, 'Logged out\n')
-  t.equal(setCookies(logout)[0].split(';')[0], flaskCookies[4], 'only _permanent is left, as in Flask')
+  t.equal(setCookies(logout)[0]!.split(';')[0], flaskCookies[4], 'only _permanent is left, as in Flask')
 
   const anonymous = await app.inject({ url: '/profile' })
   t.equal(anonymous.body, 'Not logged in\n')

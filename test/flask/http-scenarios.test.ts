@@ -100,10 +100,10 @@ async function runStep (t: Test, app: FastifyInstance, scenario: HttpScenario, s
   const actual = setCookies(response)
   if (scenario.name === 'oversized_cookie') {
     // zlib builds differ, so the compressed bytes do too: compare what they hold and the attributes.
-    const [flaskHeader] = step.set_cookie
+    const flaskHeader = step.set_cookie[0]!
     t.equal(actual.length, 1)
     t.equal(payloadJson(expectSessionValue(response, cookieName)), payloadJson(cookieValue([flaskHeader]) as string))
-    t.equal(actual[0].slice(actual[0].indexOf(';')), flaskHeader.slice(flaskHeader.indexOf(';')))
+    t.equal(actual[0]!.slice(actual[0]!.indexOf(';')), flaskHeader.slice(flaskHeader.indexOf(';')))
   } else {
     const expected = difference?.setCookie ?? step.set_cookie.map((header) => withMaxAge(header, options.lifetimeSeconds ?? 2_678_400))
     t.strictSame(actual, expected, 'Set-Cookie')
@@ -115,7 +115,7 @@ t.test('the recorded Flask request sequences give the same cookies, Vary headers
   t.equal(vectors.http.length, 9)
   for (const scenario of vectors.http) {
     t.test(`${scenario.name}: ${scenario.description}`, async (t) => {
-      const clock = stubClock(t, scenario.steps[0].request.now)
+      const clock = stubClock(t, scenario.steps[0]!.request.now)
       const options = optionsFromFlaskConfig(scenario.config)
       const { app, logs } = await buildApp(t, options, scenarioRoutes(bigValueOf(scenario)))
       for (const [index, step] of scenario.steps.entries()) {

@@ -19,7 +19,7 @@ class Browser {
   receive (headers: string[]): void {
     const value = cookieValue(headers)
     if (value === undefined) return
-    this.cookie = value === '' || /; Max-Age=0(;|$)/.test(headers[0]) ? undefined : value
+    this.cookie = value === '' || /; Max-Age=0(;|$)/.test(headers[0]!) ? undefined : value
   }
 
   get headers (): Record<string, string> {
@@ -44,7 +44,7 @@ async function startFlask (secret: string): Promise<{ port: number, child: Child
 /** Signing time of a cookie value: its timestamp segment, big-endian seconds. */
 function signedAtSeconds (value: string): number {
   const segments = value.split('.')
-  return Buffer.from(segments[segments.length - 2], 'base64url').reduce((seconds, byte) => seconds * 256 + byte, 0)
+  return Buffer.from(segments[segments.length - 2]!, 'base64url').reduce((seconds, byte) => seconds * 256 + byte, 0)
 }
 
 function expiresSeconds (header: string): number {
@@ -117,7 +117,7 @@ async function liveInterop (t: Test): Promise<void> {
       const refreshed = await sides[second](browser, '/profile')
       t.equal(refreshed.body, 'User: alice\n')
       t.equal(refreshed.setCookie.length, 1, 'a permanent session is refreshed on every response')
-      const ageSeconds = expiresSeconds(refreshed.setCookie[0]) - signedAtSeconds(browser.cookie as string)
+      const ageSeconds = expiresSeconds(refreshed.setCookie[0]!) - signedAtSeconds(browser.cookie as string)
       if (second === 'Fastify') {
         t.match(refreshed.setCookie[0], `; Max-Age=${LIFETIME_SECONDS}; `)
         t.equal(ageSeconds, LIFETIME_SECONDS, 'Expires is the signing time plus the lifetime')

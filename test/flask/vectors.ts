@@ -68,8 +68,9 @@ export function toJs (value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toJs)
   if (typeof value !== 'object' || value === null) return value
   const entries = Object.entries(value)
-  if (entries.length === 1 && entries[0][0].startsWith('$')) {
-    const [tag, content] = entries[0]
+  const [onlyEntry] = entries
+  if (entries.length === 1 && onlyEntry !== undefined && onlyEntry[0].startsWith('$')) {
+    const [tag, content] = onlyEntry
     switch (tag) {
       case '$tuple': return (content as unknown[]).map(toJs)
       case '$bytes': return Buffer.from(content as string, 'base64')
