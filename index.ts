@@ -2,7 +2,7 @@ import fastifyCookie from '@fastify/cookie'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import type { CookieOptions } from './lib/cookie-writer.js'
-import { ERROR_CODES } from './lib/errors.js'
+import { ERROR_CLASSES, ERROR_CODES } from './lib/errors.js'
 import { assertFlashIsFree, flashAttacher, type FlashedMessage, type FlashedMessagesOptions, type FlashRequest as FlashRequestMethods, kTakenFlashes } from './lib/flash.js'
 import { type CookieSessionOptions, resolveOptions } from './lib/options.js'
 import { RevocationList } from './lib/revocation-list.js'
@@ -158,6 +158,8 @@ interface FastifyCookieSession extends FastifyPluginAsync<CookieSessionOptions> 
   default: FastifyCookieSession
   fastifyCookieSession: FastifyCookieSession
   errorCodes: typeof ERROR_CODES
+  /** One class per error code: `error instanceof cookieSession.errors.CookieTooLargeError`. */
+  errors: typeof ERROR_CLASSES
   memoryRevocationStore: typeof memoryRevocationStore
   redisRevocationStore: typeof redisRevocationStore
 }
@@ -168,6 +170,7 @@ const fastifyCookieSession = fp(cookieSession, { fastify: '5.x', name: 'fastify-
 fastifyCookieSession.default = fastifyCookieSession
 fastifyCookieSession.fastifyCookieSession = fastifyCookieSession
 fastifyCookieSession.errorCodes = ERROR_CODES
+fastifyCookieSession.errors = ERROR_CLASSES
 fastifyCookieSession.memoryRevocationStore = memoryRevocationStore
 fastifyCookieSession.redisRevocationStore = redisRevocationStore
 
@@ -176,5 +179,6 @@ export = fastifyCookieSession
 module.exports.default = fastifyCookieSession
 module.exports.fastifyCookieSession = fastifyCookieSession
 module.exports.errorCodes = ERROR_CODES
+module.exports.errors = ERROR_CLASSES
 module.exports.memoryRevocationStore = memoryRevocationStore
 module.exports.redisRevocationStore = redisRevocationStore

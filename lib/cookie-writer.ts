@@ -1,4 +1,4 @@
-import { optionError } from './errors.js'
+import { InvalidOptionError } from './errors.js'
 
 export type SameSite = 'lax' | 'strict' | 'none'
 
@@ -27,7 +27,7 @@ const EPOCH = 'Thu, 01 Jan 1970 00:00:00 GMT'
 
 function expectType (name: string, value: unknown, type: 'string' | 'boolean'): void {
   const actual = typeof value
-  if (value !== undefined && actual !== type) throw optionError(`option "cookie.${name}" must be a ${type}, got ${actual}`)
+  if (value !== undefined && actual !== type) throw new InvalidOptionError(`option "cookie.${name}" must be a ${type}, got ${actual}`)
 }
 
 /**
@@ -42,38 +42,38 @@ export class CookieWriter {
   readonly #insecureSuffix: string
 
   constructor (name: string, options: CookieOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw optionError('option "cookie" must be an object')
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('option "cookie" must be an object')
     for (const key of Object.keys(options)) {
-      if (!COOKIE_OPTION_NAMES.has(key)) throw optionError(`unknown option "cookie.${key}"; known: ${[...COOKIE_OPTION_NAMES].join(', ')}`)
+      if (!COOKIE_OPTION_NAMES.has(key)) throw new InvalidOptionError(`unknown option "cookie.${key}"; known: ${[...COOKIE_OPTION_NAMES].join(', ')}`)
     }
     const { path = '/', domain, httpOnly = true, secure = false, sameSite = 'lax', partitioned = false } = options
-    if (!TOKEN.test(name)) throw optionError(`option "cookieName" must be a cookie name token, got ${JSON.stringify(name)}`)
+    if (!TOKEN.test(name)) throw new InvalidOptionError(`option "cookieName" must be a cookie name token, got ${JSON.stringify(name)}`)
     expectType('path', path, 'string')
-    if (!PATH.test(path)) throw optionError(`option "cookie.path" must start with "/" and hold no ";" or control characters, got ${JSON.stringify(path)}`)
+    if (!PATH.test(path)) throw new InvalidOptionError(`option "cookie.path" must start with "/" and hold no ";" or control characters, got ${JSON.stringify(path)}`)
     expectType('domain', domain, 'string')
-    if (domain !== undefined && !DOMAIN.test(domain)) throw optionError(`option "cookie.domain" is not a valid domain: ${JSON.stringify(domain)}`)
+    if (domain !== undefined && !DOMAIN.test(domain)) throw new InvalidOptionError(`option "cookie.domain" is not a valid domain: ${JSON.stringify(domain)}`)
     // One label is a top-level domain, bar localhost (the one a developer's browser accepts).
     const bareDomain = domain?.replace(/^\./, '').toLowerCase()
     if (bareDomain !== undefined && !bareDomain.includes('.') && bareDomain !== 'localhost') {
-      throw optionError(`option "cookie.domain" is the top-level domain ${JSON.stringify(domain)}, for which browsers refuse cookies; use your site's domain ("example.com"), or leave it out for a host-only cookie`)
+      throw new InvalidOptionError(`option "cookie.domain" is the top-level domain ${JSON.stringify(domain)}, for which browsers refuse cookies; use your site's domain ("example.com"), or leave it out for a host-only cookie`)
     }
     expectType('httpOnly', httpOnly, 'boolean')
     if (secure !== 'auto') expectType('secure', secure, 'boolean')
     expectType('partitioned', partitioned, 'boolean')
     if (sameSite !== false && !(sameSite in SAME_SITE_ATTRIBUTE)) {
-      throw optionError(`option "cookie.sameSite" must be 'lax', 'strict', 'none' or false, got ${JSON.stringify(sameSite)}`)
+      throw new InvalidOptionError(`option "cookie.sameSite" must be 'lax', 'strict', 'none' or false, got ${JSON.stringify(sameSite)}`)
     }
     if (sameSite === 'none' && secure === false) {
-      throw optionError('option "cookie.sameSite" is \'none\', which browsers only accept on a Secure cookie: set cookie.secure to true or \'auto\'')
+      throw new InvalidOptionError('option "cookie.sameSite" is \'none\', which browsers only accept on a Secure cookie: set cookie.secure to true or \'auto\'')
     }
     if (partitioned && secure === false) {
-      throw optionError('option "cookie.partitioned" needs a Secure cookie: set cookie.secure to true or \'auto\'')
+      throw new InvalidOptionError('option "cookie.partitioned" needs a Secure cookie: set cookie.secure to true or \'auto\'')
     }
     if (name.startsWith('__Secure-') && secure !== true) {
-      throw optionError(`cookie name "${name}" has the __Secure- prefix, which browsers only accept with cookie.secure: true`)
+      throw new InvalidOptionError(`cookie name "${name}" has the __Secure- prefix, which browsers only accept with cookie.secure: true`)
     }
     if (name.startsWith('__Host-') && (secure !== true || path !== '/' || domain !== undefined)) {
-      throw optionError(`cookie name "${name}" has the __Host- prefix, which browsers only accept with cookie.secure: true, cookie.path: '/' and no cookie.domain`)
+      throw new InvalidOptionError(`cookie name "${name}" has the __Host- prefix, which browsers only accept with cookie.secure: true, cookie.path: '/' and no cookie.domain`)
     }
     this.name = name
     this.secure = secure

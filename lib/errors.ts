@@ -12,38 +12,53 @@ export const ERROR_CODES = {
 
 export type ErrorCode = typeof ERROR_CODES[keyof typeof ERROR_CODES]
 
-export interface CookieSessionError extends Error {
-  code: ErrorCode
-  statusCode?: number
-}
-
 const PREFIX = 'fastify-cookie-session: '
 
-export function optionError (message: string, code: ErrorCode = ERROR_CODES.INVALID_OPTION): CookieSessionError {
-  return Object.assign(new TypeError(PREFIX + message), { code })
+/** What every error of the plugin has: a stable `code`, and the HTTP status Fastify answers with when it reaches a reply. */
+export interface CookieSessionError extends Error {
+  readonly code: ErrorCode
+  readonly statusCode?: number
 }
 
-export function unstorableValueError (message: string): CookieSessionError {
-  return Object.assign(new TypeError(PREFIX + message), { code: ERROR_CODES.UNSTORABLE_VALUE, statusCode: 500 })
+/**
+ * One class per code, as `@fastify/error` makes them, so `instanceof` tells the kind and `code`
+ * stays stable. Errors about a value handed in (an option, a value to store, an id to revoke) are
+ * also `TypeError`s, as they always were.
+ */
+function errorClass<const Code extends ErrorCode> (name: string, code: Code, Base: ErrorConstructor, statusCode?: number) {
+  const ErrorClass = class extends Base implements CookieSessionError {
+    readonly code: Code = code
+    readonly statusCode: number | undefined = statusCode
+
+    constructor (message: string, options?: ErrorOptions) {
+      super(PREFIX + message, options)
+    }
+  }
+  Object.defineProperty(ErrorClass, 'name', { value: name })
+  Object.defineProperty(ErrorClass.prototype, 'name', { value: name })
+  return ErrorClass
 }
 
-export function cookieTooLargeError (message: string): CookieSessionError {
-  return Object.assign(new Error(PREFIX + message), { code: ERROR_CODES.COOKIE_TOO_LARGE, statusCode: 500 })
-}
-
-export function headersSentError (message: string): CookieSessionError {
-  return Object.assign(new Error(PREFIX + message), { code: ERROR_CODES.HEADERS_SENT })
-}
-
-export function unverifiedCookieError (message: string): CookieSessionError {
-  return Object.assign(new Error(PREFIX + message), { code: ERROR_CODES.UNVERIFIED_COOKIE })
-}
-
+export const InvalidOptionError = errorClass('InvalidOptionError', ERROR_CODES.INVALID_OPTION, TypeError)
+export const WeakSecretError = errorClass('WeakSecretError', ERROR_CODES.WEAK_SECRET, TypeError)
+export const UnstorableValueError = errorClass('UnstorableValueError', ERROR_CODES.UNSTORABLE_VALUE, TypeError, 500)
+export const CookieTooLargeError = errorClass('CookieTooLargeError', ERROR_CODES.COOKIE_TOO_LARGE, Error, 500)
+export const HeadersSentError = errorClass('HeadersSentError', ERROR_CODES.HEADERS_SENT, Error)
+export const UnverifiedCookieError = errorClass('UnverifiedCookieError', ERROR_CODES.UNVERIFIED_COOKIE, Error)
 /** The store could not record a revocation; nothing was revoked, so the caller must not report success. */
-export function revocationFailedError (message: string, cause?: unknown): CookieSessionError {
-  return Object.assign(new Error(PREFIX + message, { cause }), { code: ERROR_CODES.REVOCATION_FAILED, statusCode: 503 })
-}
+export const RevocationFailedError = errorClass('RevocationFailedError', ERROR_CODES.REVOCATION_FAILED, Error, 503)
+export const InvalidRevocationError = errorClass('InvalidRevocationError', ERROR_CODES.INVALID_REVOCATION, TypeError)
 
-export function invalidRevocationError (message: string): CookieSessionError {
-  return Object.assign(new TypeError(PREFIX + message), { code: ERROR_CODES.INVALID_REVOCATION })
+/** Every class, exported as `cookieSession.errors`. */
+export const ERROR_CLASSES = { InvalidOptionError, WeakSecretError, UnstorableValueError, CookieTooLargeError, HeadersSentError, UnverifiedCookieError, RevocationFailedError, InvalidRevocationError }
+
+const CLASSES: ReadonlyArray<abstract new (...args: never[]) => CookieSessionError> = Object.values(ERROR_CLASSES)
+
+/**
+ * A caught error that is one of ours comes back typed, for the caller to hand on; anything else
+ * (a bug) is thrown again rather than passed off as a plugin error.
+ */
+export function ownError (error: unknown): CookieSessionError {
+  if (CLASSES.some((ErrorClass) => error instanceof ErrorClass)) return error as CookieSessionError
+  throw error
 }

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
-import { optionError } from './errors.js'
+import { InvalidOptionError } from './errors.js'
 import { tuple } from './serializer.js'
 import type { Session } from './session.js'
 
@@ -81,7 +81,7 @@ export function flashAttacher (sessionName: string): onRequestHookHandler {
 /** Fails when another plugin (`@fastify/flash`) declared `request.flash`; run once every plugin is registered. */
 export function assertFlashIsFree (fastify: FastifyInstance): void {
   if (fastify.hasRequestDecorator('flash')) {
-    throw optionError('option "flash" adds request.flash(), but request.flash is already taken by another plugin, likely @fastify/flash ' +
+    throw new InvalidOptionError('option "flash" adds request.flash(), but request.flash is already taken by another plugin, likely @fastify/flash ' +
       '(@fastify/passport registers it too); use one of them: drop flash: true and use @fastify/flash\'s request.flash() and reply.flash(), or do not register @fastify/flash')
   }
 }

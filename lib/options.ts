@@ -1,6 +1,6 @@
 import { maxHeaderSize as nodeMaxHeaderBytes } from 'node:http'
 import { CookieWriter, type CookieOptions } from './cookie-writer.js'
-import { ERROR_CODES, optionError } from './errors.js'
+import { InvalidOptionError, WeakSecretError } from './errors.js'
 import { DEFAULT_MAX_JSON_BYTES, FORMATS, type FormatName, type FormatPreset } from './formats.js'
 import type { RevocationStore } from './revocation-store.js'
 
@@ -124,15 +124,15 @@ const HOW_TO_MAKE_A_SECRET = 'make one with: node -e "console.log(require(\'node
 
 function resolveSecrets (secret: unknown, minimumBytes: number): Buffer[] {
   if (secret === undefined || secret === null || (Array.isArray(secret) && secret.length === 0)) {
-    throw optionError(`option "secret" is required: a string or Buffer of at least ${minimumBytes} bytes, or an array of them; ${HOW_TO_MAKE_A_SECRET}`, ERROR_CODES.WEAK_SECRET)
+    throw new WeakSecretError(`option "secret" is required: a string or Buffer of at least ${minimumBytes} bytes, or an array of them; ${HOW_TO_MAKE_A_SECRET}`)
   }
   const secrets = Array.isArray(secret) ? secret : [secret]
   return secrets.map((item: unknown, index) => {
     const label = Array.isArray(secret) ? `option "secret[${index}]"` : 'option "secret"'
-    if (typeof item !== 'string' && !Buffer.isBuffer(item)) throw optionError(`${label} must be a string or a Buffer, got ${typeof item}`)
+    if (typeof item !== 'string' && !Buffer.isBuffer(item)) throw new InvalidOptionError(`${label} must be a string or a Buffer, got ${typeof item}`)
     const bytes = typeof item === 'string' ? Buffer.from(item) : item
     if (bytes.length < minimumBytes) {
-      throw optionError(`${label} is ${bytes.length} bytes; it needs at least ${minimumBytes} random bytes, ${HOW_TO_MAKE_A_SECRET}`, ERROR_CODES.WEAK_SECRET)
+      throw new WeakSecretError(`${label} is ${bytes.length} bytes; it needs at least ${minimumBytes} random bytes, ${HOW_TO_MAKE_A_SECRET}`)
     }
     return bytes
   })
@@ -161,11 +161,11 @@ const MAX_COOKIE_LIFETIME_SECONDS = 400 * 24 * 3600
 
 function resolveFallbackFormats (value: unknown, formatName: FormatName): FormatName[] {
   if (value === undefined) return []
-  if (!Array.isArray(value)) throw optionError(`option "fallbackFormats" must be an array of format names, such as ['flask'], got ${JSON.stringify(value)}`)
+  if (!Array.isArray(value)) throw new InvalidOptionError(`option "fallbackFormats" must be an array of format names, such as ['flask'], got ${JSON.stringify(value)}`)
   value.forEach((name: unknown, index) => {
     pick(`fallbackFormats[${index}]`, name, formatName, Object.keys(FORMATS))
-    if (name === formatName) throw optionError(`option "fallbackFormats" lists "${name}", the format itself; list only the formats the app moves away from`)
-    if (value.indexOf(name) !== index) throw optionError(`option "fallbackFormats" lists "${name}" twice`)
+    if (name === formatName) throw new InvalidOptionError(`option "fallbackFormats" lists "${name}", the format itself; list only the formats the app moves away from`)
+    if (value.indexOf(name) !== index) throw new InvalidOptionError(`option "fallbackFormats" lists "${name}" twice`)
   })
   return value
 }
@@ -178,28 +178,28 @@ function checkSecretsFitFormats (secrets: readonly Buffer[], formatName: FormatN
   const { minimumSecretBytes } = FORMATS[formatName]
   const sealingBytes = secrets[0]!.length // resolveOptions refused an empty list before this
   if (sealingBytes < minimumSecretBytes) {
-    throw optionError(`option "secret" starts with a secret of ${sealingBytes} bytes; the first secret seals cookies, and the "${formatName}" format needs at least ${minimumSecretBytes} random bytes (put a new one first, keep the old one after it to read old cookies); ${HOW_TO_MAKE_A_SECRET}`, ERROR_CODES.WEAK_SECRET)
+    throw new WeakSecretError(`option "secret" starts with a secret of ${sealingBytes} bytes; the first secret seals cookies, and the "${formatName}" format needs at least ${minimumSecretBytes} random bytes (put a new one first, keep the old one after it to read old cookies); ${HOW_TO_MAKE_A_SECRET}`)
   }
   for (const name of fallbackNames) {
     const needed = FORMATS[name].minimumSecretBytes
     if (!secrets.some((secret) => secret.length >= needed)) {
-      throw optionError(`option "fallbackFormats" lists "${name}", whose cookies need a secret of at least ${needed} bytes, and option "secret" has none that long`, ERROR_CODES.WEAK_SECRET)
+      throw new WeakSecretError(`option "fallbackFormats" lists "${name}", whose cookies need a secret of at least ${needed} bytes, and option "secret" has none that long`)
     }
   }
 }
 
 function pick<T> (name: string, value: unknown, fallback: T, allowed: readonly unknown[]): T {
   if (value === undefined) return fallback
-  if (!allowed.includes(value)) throw optionError(`option "${name}" must be one of ${allowed.map((item) => JSON.stringify(item)).join(', ')}, got ${JSON.stringify(value)}`)
+  if (!allowed.includes(value)) throw new InvalidOptionError(`option "${name}" must be one of ${allowed.map((item) => JSON.stringify(item)).join(', ')}, got ${JSON.stringify(value)}`)
   return value as T
 }
 
 function expectSeconds (name: string, value: unknown): void {
   if (!Number.isSafeInteger(value) || (value as number) <= 0) {
-    throw optionError(`option "${name}" must be a positive whole number of seconds, got ${JSON.stringify(value)}`)
+    throw new InvalidOptionError(`option "${name}" must be a positive whole number of seconds, got ${JSON.stringify(value)}`)
   }
   if ((value as number) > MAX_COOKIE_LIFETIME_SECONDS) {
-    throw optionError(`option "${name}" is ${value as number} s, over 400 days (${MAX_COOKIE_LIFETIME_SECONDS} s): browsers keep a cookie at most 400 days (RFC 6265bis), so a longer lifetime would only pretend; use ${MAX_COOKIE_LIFETIME_SECONDS} or less`)
+    throw new InvalidOptionError(`option "${name}" is ${value as number} s, over 400 days (${MAX_COOKIE_LIFETIME_SECONDS} s): browsers keep a cookie at most 400 days (RFC 6265bis), so a longer lifetime would only pretend; use ${MAX_COOKIE_LIFETIME_SECONDS} or less`)
   }
 }
 
@@ -210,17 +210,17 @@ const RESERVED_KEYS = ['_permanent', '_issued_at', '_session_id', '_flashes']
 function resolveRevocation (revocation: unknown): RevocationOptions | undefined {
   if (revocation === undefined) return undefined
   if (typeof revocation !== 'object' || revocation === null) {
-    throw optionError(`option "revocation" must be an object, { store: redisRevocationStore({ client }), userKey: 'user_id' }; got ${JSON.stringify(revocation)}`)
+    throw new InvalidOptionError(`option "revocation" must be an object, { store: redisRevocationStore({ client }), userKey: 'user_id' }; got ${JSON.stringify(revocation)}`)
   }
   for (const name of Object.keys(revocation)) {
-    if (name !== 'store' && name !== 'userKey') throw optionError(`unknown option "revocation.${name}"; known: store, userKey`)
+    if (name !== 'store' && name !== 'userKey') throw new InvalidOptionError(`unknown option "revocation.${name}"; known: store, userKey`)
   }
   const { store, userKey } = revocation as Partial<Record<'store' | 'userKey', unknown>>
   if (typeof store !== 'object' || store === null || !STORE_METHODS.every((method) => typeof (store as Record<string, unknown>)[method] === 'function')) {
-    throw optionError('option "revocation.store" must be a revocation store: memoryRevocationStore() for one process or redisRevocationStore({ client }) for a fleet, both exported by fastify-cookie-session')
+    throw new InvalidOptionError('option "revocation.store" must be a revocation store: memoryRevocationStore() for one process or redisRevocationStore({ client }) for a fleet, both exported by fastify-cookie-session')
   }
   if (typeof userKey !== 'string' || userKey === '' || RESERVED_KEYS.includes(userKey)) {
-    throw optionError(`option "revocation.userKey" must name the session key that holds the user's id, e.g. 'user_id' (not one of ${RESERVED_KEYS.join(', ')}); got ${JSON.stringify(userKey)}`)
+    throw new InvalidOptionError(`option "revocation.userKey" must name the session key that holds the user's id, e.g. 'user_id' (not one of ${RESERVED_KEYS.join(', ')}); got ${JSON.stringify(userKey)}`)
   }
   return { store: store as RevocationStore, userKey }
 }
@@ -233,12 +233,12 @@ function resolveSplitting (options: CookieSessionOptions, formatName: FormatName
   const oversizedCookie = pick<ResolvedOptions['oversizedCookie']>('oversizedCookie', options.oversizedCookie, 'error', ['error', 'warn', 'split'])
   const { maxCookies } = options
   if (oversizedCookie !== 'split') {
-    if (maxCookies !== undefined) throw optionError('option "maxCookies" only applies with oversizedCookie: \'split\'')
+    if (maxCookies !== undefined) throw new InvalidOptionError('option "maxCookies" only applies with oversizedCookie: \'split\'')
     return { oversizedCookie, maxCookies: 1, maxRequestCookieBytes: MAX_INCOMING_COOKIE_LENGTH }
   }
-  if (formatName === 'flask') throw optionError('option "oversizedCookie" is \'split\', which the "flask" format cannot do: Flask reads its session from one cookie only')
+  if (formatName === 'flask') throw new InvalidOptionError('option "oversizedCookie" is \'split\', which the "flask" format cannot do: Flask reads its session from one cookie only')
   if (maxCookies !== undefined && (!Number.isSafeInteger(maxCookies) || maxCookies < 2 || maxCookies > MOST_COOKIES)) {
-    throw optionError(`option "maxCookies" must be a whole number from 2 to ${MOST_COOKIES} (RFC 6265 promises ${MOST_COOKIES} cookies per domain), got ${JSON.stringify(maxCookies)}`)
+    throw new InvalidOptionError(`option "maxCookies" must be a whole number from 2 to ${MOST_COOKIES} (RFC 6265 promises ${MOST_COOKIES} cookies per domain), got ${JSON.stringify(maxCookies)}`)
   }
   const cookies = maxCookies ?? 4
   const headerShare = Math.max(MAX_INCOMING_COOKIE_LENGTH, serverMaxHeaderBytes - REST_OF_REQUEST_BYTES)
@@ -250,7 +250,7 @@ export function resolveOptions (options: CookieSessionOptions, serverMaxHeaderBy
   for (const name of Object.keys(options)) {
     if (OPTION_NAMES.includes(name)) continue
     const hint = PEER_OPTION_NAMES[name] === undefined ? `known options: ${OPTION_NAMES.join(', ')}` : `did you mean "${PEER_OPTION_NAMES[name]}"?`
-    throw optionError(`unknown option "${name}"; ${hint}`)
+    throw new InvalidOptionError(`unknown option "${name}"; ${hint}`)
   }
   const formatName = pick<FormatName>('format', options.format, 'default', Object.keys(FORMATS))
   const format = FORMATS[formatName]
@@ -258,15 +258,15 @@ export function resolveOptions (options: CookieSessionOptions, serverMaxHeaderBy
   const secrets = resolveSecrets(options.secret, Math.min(format.minimumSecretBytes, ...fallbackNames.map((name) => FORMATS[name].minimumSecretBytes)))
   checkSecretsFitFormats(secrets, formatName, fallbackNames)
   const { cookieName = 'session', lifetimeSeconds = 2_678_400, absoluteLifetimeSeconds, maxJsonBytes = DEFAULT_MAX_JSON_BYTES } = options
-  if (typeof cookieName !== 'string') throw optionError(`option "cookieName" must be a string, got ${typeof cookieName}`)
+  if (typeof cookieName !== 'string') throw new InvalidOptionError(`option "cookieName" must be a string, got ${typeof cookieName}`)
   const { sessionName = 'session' } = options
   if (typeof sessionName !== 'string' || !IDENTIFIER.test(sessionName)) {
-    throw optionError(`option "sessionName" must be a JavaScript identifier such as 'adminSession' (it becomes request.adminSession), got ${JSON.stringify(sessionName)}`)
+    throw new InvalidOptionError(`option "sessionName" must be a JavaScript identifier such as 'adminSession' (it becomes request.adminSession), got ${JSON.stringify(sessionName)}`)
   }
   expectSeconds('lifetimeSeconds', lifetimeSeconds)
   if (absoluteLifetimeSeconds !== undefined) expectSeconds('absoluteLifetimeSeconds', absoluteLifetimeSeconds)
   if (!Number.isSafeInteger(maxJsonBytes) || maxJsonBytes < MAX_JSON_BYTES_RANGE.min || maxJsonBytes > MAX_JSON_BYTES_RANGE.max) {
-    throw optionError(`option "maxJsonBytes" must be a whole number of bytes from ${MAX_JSON_BYTES_RANGE.min} to ${MAX_JSON_BYTES_RANGE.max}, got ${JSON.stringify(maxJsonBytes)}; the default, ${DEFAULT_MAX_JSON_BYTES}, fits any session a cookie can carry`)
+    throw new InvalidOptionError(`option "maxJsonBytes" must be a whole number of bytes from ${MAX_JSON_BYTES_RANGE.min} to ${MAX_JSON_BYTES_RANGE.max}, got ${JSON.stringify(maxJsonBytes)}; the default, ${DEFAULT_MAX_JSON_BYTES}, fits any session a cookie can carry`)
   }
   return {
     secrets,

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { invalidRevocationError } from './errors.js'
+import { InvalidRevocationError } from './errors.js'
 import type { RevocationEntry, RevocationFollower, RevocationStore } from './revocation-store.js'
 import { type SessionIdentity, userIdOf } from './session-identity.js'
 import type { Refusal } from './sealer.js'
@@ -96,14 +96,14 @@ export class RevocationList {
 
   async revokeSession (sessionId: unknown): Promise<void> {
     if (typeof sessionId !== 'string' || sessionId === '') {
-      throw invalidRevocationError(`revokeSession() takes a session id (request.session.id), a non-empty string; got ${JSON.stringify(sessionId)}`)
+      throw new InvalidRevocationError(`revokeSession() takes a session id (request.session.id), a non-empty string; got ${JSON.stringify(sessionId)}`)
     }
     await this.#add('session', sessionId)
   }
 
   async revokeUser (userId: unknown): Promise<void> {
     const id = userIdOf(userId)
-    if (id === undefined) throw invalidRevocationError(`revokeUser() takes the user id stored under userKey, a string or a number; got ${typeof userId}`)
+    if (id === undefined) throw new InvalidRevocationError(`revokeUser() takes the user id stored under userKey, a string or a number; got ${typeof userId}`)
     await this.#add('user', id)
   }
 
@@ -156,6 +156,6 @@ export class RevocationList {
 
 /** The list, or a clear error for an app that calls a revoke method without the option. */
 export function requireRevocation (list: RevocationList | undefined, caller: string): RevocationList {
-  if (list === undefined) throw invalidRevocationError(`${caller} needs the "revocation" option: register the plugin with revocation: { store, userKey }`)
+  if (list === undefined) throw new InvalidRevocationError(`${caller} needs the "revocation" option: register the plugin with revocation: { store, userKey }`)
   return list
 }

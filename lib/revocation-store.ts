@@ -1,4 +1,4 @@
-import { optionError, revocationFailedError } from './errors.js'
+import { InvalidOptionError, RevocationFailedError } from './errors.js'
 
 /** One revocation: every cookie of the session `id`, or every session of the user `id` that began before `revokedAtMs`. */
 export interface RevocationEntry {
@@ -122,9 +122,9 @@ function entryOf (member: string, expiresAtMs: number): RevocationEntry | undefi
 function withTimeout<T> (promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(revocationFailedError(`${what}: Redis did not answer within ${timeoutMs} ms`)), timeoutMs)
+    timer = setTimeout(() => reject(new RevocationFailedError(`${what}: Redis did not answer within ${timeoutMs} ms`)), timeoutMs)
   })
-  const failed = promise.catch((error: Error) => { throw revocationFailedError(`${what}: ${error.message}`, error) })
+  const failed = promise.catch((error: Error) => { throw new RevocationFailedError(`${what}: ${error.message}`, error) })
   return Promise.race([failed, timeout]).finally(() => clearTimeout(timer))
 }
 
@@ -140,10 +140,10 @@ function withTimeout<T> (promise: Promise<T>, timeoutMs: number, what: string): 
 export function redisRevocationStore (options: RedisRevocationStoreOptions): RevocationStore {
   const { client, keyPrefix = DEFAULT_KEY_PREFIX, timeoutMs = DEFAULT_TIMEOUT_MS } = options ?? {}
   if (typeof client?.duplicate !== 'function') {
-    throw optionError('redisRevocationStore({ client }) needs an ioredis client: app.redis after registering @fastify/redis, or new Redis(url) from ioredis')
+    throw new InvalidOptionError('redisRevocationStore({ client }) needs an ioredis client: app.redis after registering @fastify/redis, or new Redis(url) from ioredis')
   }
-  if (typeof keyPrefix !== 'string') throw optionError(`redisRevocationStore option "keyPrefix" must be a string, got ${typeof keyPrefix}`)
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw optionError(`redisRevocationStore option "timeoutMs" must be a positive whole number of milliseconds, got ${JSON.stringify(timeoutMs)}`)
+  if (typeof keyPrefix !== 'string') throw new InvalidOptionError(`redisRevocationStore option "keyPrefix" must be a string, got ${typeof keyPrefix}`)
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new InvalidOptionError(`redisRevocationStore option "timeoutMs" must be a positive whole number of milliseconds, got ${JSON.stringify(timeoutMs)}`)
   const key = keyPrefix + 'entries'
   const channel = keyPrefix + 'changes'
   let subscriber: RedisConnectionLike | undefined
@@ -151,7 +151,7 @@ export function redisRevocationStore (options: RedisRevocationStoreOptions): Rev
 
   /** The writer, when it can take a command now. */
   function connected (what: string): RedisConnectionLike {
-    if (writer?.status !== 'ready') throw revocationFailedError(`${what}: the Redis connection is ${writer?.status ?? 'not open'}`)
+    if (writer?.status !== 'ready') throw new RevocationFailedError(`${what}: the Redis connection is ${writer?.status ?? 'not open'}`)
     return writer
   }
 
@@ -166,7 +166,7 @@ export function redisRevocationStore (options: RedisRevocationStoreOptions): Rev
         .publish(channel, `${entry.expiresAtMs}:${member}`)
         .exec(), timeoutMs, what) as Array<[Error | null, unknown]>
       const failure = replies.find(([error]) => error !== null)?.[0]
-      if (failure) throw revocationFailedError(`${what}: ${failure.message}`, failure)
+      if (failure) throw new RevocationFailedError(`${what}: ${failure.message}`, failure)
     },
     async load (nowMs) {
       const what = 'could not load the revocation list'

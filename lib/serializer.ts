@@ -1,5 +1,5 @@
 import { deflateSync, inflateSync } from 'node:zlib'
-import { unstorableValueError } from './errors.js'
+import { UnstorableValueError } from './errors.js'
 import { parseJson, TooDeepError } from './json-parse.js'
 import type { Refusal } from './sealer.js'
 
@@ -80,7 +80,7 @@ function isPlainObject (value: object): value is Record<string, unknown> {
 /** The depth inside a value that opens `levels` JSON objects or arrays at `depth`; throws when the reader would refuse it. */
 function enter (key: string, depth: number, levels: number): number {
   const inner = depth + levels
-  if (inner > MAX_DEPTH) throw unstorableValueError(`session value "${key}" nests deeper than ${MAX_DEPTH} levels`)
+  if (inner > MAX_DEPTH) throw new UnstorableValueError(`session value "${key}" nests deeper than ${MAX_DEPTH} levels`)
   return inner
 }
 
@@ -92,7 +92,7 @@ function writeBigint (value: bigint, key: string): string {
   const text = value.toString()
   const asNumber = Number(text)
   if (String(asNumber) === text && BigInt(asNumber) !== value) {
-    throw unstorableValueError(`session value "${key}" is the bigint ${text}n, which would read back as the number ${BigInt(asNumber)} (its digits are also how JS writes that number); store it as a string`)
+    throw new UnstorableValueError(`session value "${key}" is the bigint ${text}n, which would read back as the number ${BigInt(asNumber)} (its digits are also how JS writes that number); store it as a string`)
   }
   return text
 }
@@ -102,7 +102,7 @@ function valueAt (mapping: SessionRecord | Record<string, unknown>, name: string
 }
 
 function cannotStore (key: string, value: unknown): Error {
-  return unstorableValueError(`session value "${key}" cannot be stored: it is ${describe(value)}; use JSON values, Date or Uint8Array`)
+  return new UnstorableValueError(`session value "${key}" cannot be stored: it is ${describe(value)}; use JSON values, Date or Uint8Array`)
 }
 
 function describe (value: unknown): string {
@@ -133,7 +133,7 @@ export class TaggedJsonSerializer {
     // Inside the session object: the first level.
     const bytes = Buffer.byteLength(this.#write(value, key, new Set(), 1))
     if (bytes > this.#options.maxJsonBytes) {
-      throw unstorableValueError(`session value "${key}" is ${bytes} bytes of JSON, over maxJsonBytes (${this.#options.maxJsonBytes}); store an id, not the record`)
+      throw new UnstorableValueError(`session value "${key}" is ${bytes} bytes of JSON, over maxJsonBytes (${this.#options.maxJsonBytes}); store an id, not the record`)
     }
   }
 
@@ -169,7 +169,7 @@ export class TaggedJsonSerializer {
   encodePayload (json: string): string {
     const bytes = Buffer.from(json)
     if (bytes.length > this.#options.maxJsonBytes) {
-      throw unstorableValueError(`the session is ${bytes.length} bytes of JSON, over maxJsonBytes (${this.#options.maxJsonBytes}), so it could not be read back; store less in the session (an id, not the record), or raise maxJsonBytes`)
+      throw new UnstorableValueError(`the session is ${bytes.length} bytes of JSON, over maxJsonBytes (${this.#options.maxJsonBytes}), so it could not be read back; store less in the session (an id, not the record), or raise maxJsonBytes`)
     }
     if (bytes.length >= this.#options.compressFromBytes) {
       const compressed = deflateSync(bytes)
@@ -223,12 +223,12 @@ export class TaggedJsonSerializer {
   /** `depth` is how many JSON objects and arrays enclose `value`, counted as the reader counts them. */
   #writeObject (value: object, key: string, seen: Set<object>, depth: number): string {
     if (value instanceof Date) {
-      if (Number.isNaN(value.getTime())) throw unstorableValueError(`session value "${key}" is an invalid Date`)
+      if (Number.isNaN(value.getTime())) throw new UnstorableValueError(`session value "${key}" is an invalid Date`)
       enter(key, depth, 1)
       const year = value.getUTCFullYear()
       // The HTTP date has four year digits, and both readers take a year under 100 as 19xx or 20xx.
       if (this.#options.dateStyle === 'http' && (year < 100 || year > 9999)) {
-        throw unstorableValueError(`session value "${key}" is a Date in the year ${year}; Flask's date format carries the years 100 to 9999`)
+        throw new UnstorableValueError(`session value "${key}" is a Date in the year ${year}; Flask's date format carries the years 100 to 9999`)
       }
       return `{"${TAG_DATE}":"${this.#options.dateStyle === 'http' ? value.toUTCString() : value.toISOString()}"}`
     }
@@ -236,7 +236,7 @@ export class TaggedJsonSerializer {
       enter(key, depth, 1)
       return `{"${TAG_BYTES}":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"}`
     }
-    if (seen.has(value)) throw unstorableValueError(`session value "${key}" contains a cycle`)
+    if (seen.has(value)) throw new UnstorableValueError(`session value "${key}" contains a cycle`)
     seen.add(value)
     let json: string
     if (Array.isArray(value)) {

@@ -1,4 +1,4 @@
-import { unverifiedCookieError } from './errors.js'
+import { UnverifiedCookieError } from './errors.js'
 import type { CookieSessionInterface } from './session-interface.js'
 import { nowSeconds } from './clock.js'
 
@@ -51,7 +51,7 @@ export class SessionCookies {
     const session = this.#sessionInterface.createSession(value, undefined)
     session.load()
     if (session.refusal !== undefined) {
-      throw unverifiedCookieError(`the "${this.#cookieName}" cookie of the response does not verify with this app's settings: ${session.refusal}`)
+      throw new UnverifiedCookieError(`the "${this.#cookieName}" cookie of the response does not verify with this app's settings: ${session.refusal}`)
     }
     return session.toJSON()
   }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ISSUED_AT_KEY, type SessionCodec } from './codec.js'
-import { cookieTooLargeError, headersSentError, type CookieSessionError } from './errors.js'
+import { type CookieSessionError, CookieTooLargeError, HeadersSentError, ownError } from './errors.js'
 import { createSessionCodec } from './formats.js'
 import { MAX_COOKIE_BYTES, type ResolvedOptions } from './options.js'
 import type { RevocationList } from './revocation-list.js'
@@ -132,7 +132,7 @@ export class CookieSessionInterface {
     try {
       changed = session.detectChanges()
     } catch (error) {
-      return error as CookieSessionError
+      return ownError(error)
     }
     if (session.accessed) varyByCookie(target)
     const secure = this.#isSecure(request)
@@ -160,18 +160,18 @@ export class CookieSessionInterface {
     try {
       value = this.seal(session, now)
     } catch (error) {
-      return error as CookieSessionError
+      return ownError(error)
     }
     const header = this.#options.cookie.header(value, secure, maxAgeSeconds, now)
     let headers = [header]
     if (header.length > MAX_COOKIE_BYTES) {
       if (this.#split !== undefined) {
         const split = this.#split.headers(value, secure, maxAgeSeconds, now)
-        if (typeof split === 'string') return cookieTooLargeError(`${split}; store less in the session (an id, not the record), or raise maxCookies and the server's maxHeaderSize`)
+        if (typeof split === 'string') return new CookieTooLargeError(`${split}; store less in the session (an id, not the record), or raise maxCookies and the server's maxHeaderSize`)
         headers = split
       } else {
         const message = `the "${this.#options.cookieName}" cookie is ${header.length} bytes, over the ${MAX_COOKIE_BYTES}-byte limit of browsers; store less in the session (an id, not the record)`
-        if (this.#options.oversizedCookie === 'error') return cookieTooLargeError(`${message}, or set oversizedCookie: 'warn' to send it anyway (or 'split')`)
+        if (this.#options.oversizedCookie === 'error') return new CookieTooLargeError(`${message}, or set oversizedCookie: 'warn' to send it anyway (or 'split')`)
         request.log.warn(`fastify-cookie-session: ${message}; sent anyway because oversizedCookie is 'warn'`)
       }
     }
@@ -199,7 +199,7 @@ export class CookieSessionInterface {
     const value = this.seal(session, sealedAtSeconds)
     if (this.#split === undefined) return this.#cookieNameEquals + value
     const headers = this.#split.headers(value, false, undefined, sealedAtSeconds)
-    if (typeof headers === 'string') throw cookieTooLargeError(headers)
+    if (typeof headers === 'string') throw new CookieTooLargeError(headers)
     return headers.map((header) => header.slice(0, header.indexOf(';'))).join('; ')
   }
 
@@ -212,7 +212,7 @@ export class CookieSessionInterface {
   /** For `reply.hijack()`: Fastify's hooks will not run, so the session goes straight onto the raw response. */
   commitSession (request: FastifyRequest, reply: FastifyReply): void {
     const raw = reply.raw
-    if (raw.headersSent) throw headersSentError('reply.commitSession() must run before the response head is written')
+    if (raw.headersSent) throw new HeadersSentError('reply.commitSession() must run before the response head is written')
     const error = this.saveSession(request, {
       getHeader: (name) => raw.getHeader(name),
       hasHeader: (name) => raw.hasHeader(name),

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { optionError } from './errors.js'
+import { InvalidOptionError } from './errors.js'
 import { requireRevocation, type RevocationList } from './revocation-list.js'
 import type { SessionCookies } from './session-cookies.js'
 import type { CookieSessionInterface } from './session-interface.js'
@@ -37,15 +37,15 @@ export class SessionRegistry {
     for (const registered of this.#sessions) {
       if (registered.sessionName === added.sessionName || registered.cookieName === added.cookieName) {
         const clash = registered.sessionName === added.sessionName ? `option "sessionName" "${added.sessionName}"` : `option "cookieName" "${added.cookieName}"`
-        throw optionError(`${clash} is already used by another registration (sessionName "${registered.sessionName}", cookieName "${registered.cookieName}"); ` +
+        throw new InvalidOptionError(`${clash} is already used by another registration (sessionName "${registered.sessionName}", cookieName "${registered.cookieName}"); ` +
           'each registration needs its own sessionName (the request property) and its own cookieName')
       }
       if (registered.flash && added.flash) {
-        throw optionError(`option "flash" is already true on the session "${registered.sessionName}"; request.flash() can serve one session only, so set flash: true on one registration`)
+        throw new InvalidOptionError(`option "flash" is already true on the session "${registered.sessionName}"; request.flash() can serve one session only, so set flash: true on one registration`)
       }
     }
     if (fastify.hasRequestDecorator(added.sessionName)) {
-      throw optionError(`option "sessionName" "${added.sessionName}" would overwrite request.${added.sessionName}, which Fastify or another plugin already uses; choose another name, such as 'adminSession'`)
+      throw new InvalidOptionError(`option "sessionName" "${added.sessionName}" would overwrite request.${added.sessionName}, which Fastify or another plugin already uses; choose another name, such as 'adminSession'`)
     }
     this.#sessions.push(added)
   }
@@ -56,12 +56,12 @@ export class SessionRegistry {
     const wanted = choice?.sessionName
     if (wanted !== undefined) {
       const named = this.#sessions.find((registered) => registered.sessionName === wanted)
-      if (named === undefined) throw optionError(`${helper}(): no session is registered with sessionName "${wanted}"; the app has ${names}`)
+      if (named === undefined) throw new InvalidOptionError(`${helper}(): no session is registered with sessionName "${wanted}"; the app has ${names}`)
       return named
     }
     const chosen = this.#sessions.find((registered) => registered.sessionName === DEFAULT_SESSION_NAME) ??
       (this.#sessions.length === 1 ? this.#sessions[0] : undefined)
-    if (chosen === undefined) throw optionError(`${helper}() needs { sessionName } to choose among the app's sessions ${names}`)
+    if (chosen === undefined) throw new InvalidOptionError(`${helper}() needs { sessionName } to choose among the app's sessions ${names}`)
     return chosen
   }
 

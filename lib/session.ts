@@ -1,7 +1,7 @@
 import { ISSUED_AT_KEY, PERMANENT_KEY, type SessionCodec, type VerifiedCookie } from './codec.js'
 import { requireRevocation, type RevocationList } from './revocation-list.js'
 import type { SessionRecord } from './serializer.js'
-import { optionError } from './errors.js'
+import { InvalidOptionError } from './errors.js'
 import { newSessionId, SESSION_ID_KEY, type SessionIdentity, userIdOf } from './session-identity.js'
 import { nowSeconds } from './clock.js'
 
@@ -345,7 +345,7 @@ export function turnedOffSession (sessionName: string): Session {
   return new Proxy({}, {
     get (_target, property) {
       if (typeof property === 'symbol' || property === 'then') return undefined
-      throw optionError(`request.${sessionName} is turned off on this route by its config: { session: false }; remove that to use the session here`)
+      throw new InvalidOptionError(`request.${sessionName} is turned off on this route by its config: { session: false }; remove that to use the session here`)
     }
   }) as Session
 }

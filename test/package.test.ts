@@ -121,6 +121,7 @@ t.test('a CommonJS consumer requires it every way fastify-org plugins allow', as
       const { fastifyCookieSession } = require('fastify-cookie-session')
       if (cookieSession.default !== cookieSession || fastifyCookieSession !== cookieSession) throw new Error('exports differ')
       if (cookieSession.errorCodes.WEAK_SECRET !== 'FST_COOKIE_SESSION_WEAK_SECRET') throw new Error('no error codes')
+      if (new cookieSession.errors.WeakSecretError('x').code !== 'FST_COOKIE_SESSION_WEAK_SECRET') throw new Error('no error classes')
       const { memoryRevocationStore, redisRevocationStore } = require('fastify-cookie-session')
       ;(async () => { ${REVOCATION_SMOKE} ${SMOKE} })().catch((error) => { console.error(error); process.exitCode = 1 })
     `
@@ -133,8 +134,8 @@ t.test('an ESM consumer imports the default and the named export', async (t) => 
     'package.json': '{ "type": "module" }',
     'index.js': `
       import Fastify from 'fastify'
-      import cookieSession, { errorCodes, fastifyCookieSession, memoryRevocationStore, redisRevocationStore } from 'fastify-cookie-session'
-      if (fastifyCookieSession !== cookieSession || errorCodes !== cookieSession.errorCodes) throw new Error('exports differ')
+      import cookieSession, { errorCodes, errors, fastifyCookieSession, memoryRevocationStore, redisRevocationStore } from 'fastify-cookie-session'
+      if (fastifyCookieSession !== cookieSession || errorCodes !== cookieSession.errorCodes || errors !== cookieSession.errors) throw new Error('exports differ')
       ${REVOCATION_SMOKE}
       ${SMOKE}
     `

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import cookieSession from '../index.js'
-import { ERROR_CODES, revocationFailedError } from '../lib/errors.js'
+import { ERROR_CODES, RevocationFailedError } from '../lib/errors.js'
 import { entryLifetimeMs, RevocationList } from '../lib/revocation-list.js'
 import { memoryRevocationStore, type RevocationEntry, type RevocationFollower, type RevocationStore } from '../lib/revocation-store.js'
 import { addLoginRoutes, buildApp, expectSessionValue, NOW, setCookies, stubClock, whoami } from './helpers.js'
@@ -152,7 +152,7 @@ t.test('user ids are compared as strings, whatever the session holds', async (t)
 
 t.test('a store that fails: revoke() rejects with a clear error and the session is left as it was', async (t) => {
   const store = memoryRevocationStore()
-  const failing: RevocationStore = { ...store, add: async () => { throw revocationFailedError('could not store the revocation: the store is down') } }
+  const failing: RevocationStore = { ...store, add: async () => { throw new RevocationFailedError('could not store the revocation: the store is down') } }
   const { app } = await buildApp(t, { revocation: { store: failing, userKey: 'user_id' } }, (app) => {
     routes(app)
     app.post('/try-logout', async (request) => {
@@ -239,7 +239,7 @@ t.test('an entry lives as long as a cookie it refuses could still verify, and no
 t.test('registration fails when the store cannot load the list, and the store is closed', async (t) => {
   const store = memoryRevocationStore()
   let closed = false
-  const broken: RevocationStore = { ...store, load: async () => { throw revocationFailedError('could not load the revocation list: the store is down') }, close: async () => { closed = true } }
+  const broken: RevocationStore = { ...store, load: async () => { throw new RevocationFailedError('could not load the revocation list: the store is down') }, close: async () => { closed = true } }
   await t.rejects(buildApp(t, { revocation: { store: broken, userKey: 'user_id' } }), { code: 'FST_COOKIE_SESSION_REVOCATION_FAILED' })
   t.ok(closed)
 })
