@@ -1,4 +1,4 @@
-import { checkAge, type PayloadEncoding, type Refusal, type Sealer } from './sealer.js'
+import { checkAge, type PayloadEncoding, Refusal, type Sealer } from './sealer.js'
 import type { SessionRecord, TaggedJsonSerializer } from './serializer.js'
 import { readIdentity, type SessionIdentity } from './session-identity.js'
 
@@ -186,16 +186,16 @@ export class SessionCodec {
     }
     this.#misses++
     const unsealed = this.#sealer.unseal(cookieValue, nowSeconds, this.#lifetimeSeconds, this.#futureToleranceSeconds)
-    if (typeof unsealed === 'string') return unsealed
+    if (unsealed instanceof Refusal) return unsealed
     const decoded = this.#payloadEncoding.decodePayload(unsealed.payload)
-    if (typeof decoded === 'string') return decoded
+    if (decoded instanceof Refusal) return decoded
     return this.#open(cookieValue, unsealed.payload, decoded.json, unsealed.timestampSeconds, unsealed.keyIndex, nowSeconds)
   }
 
   /** The data of an authentic cookie within its age, checked for the absolute lifetime and revocation, and remembered. */
   #open (cookieValue: string, payload: string, json: string, timestampSeconds: number, keyIndex: number, nowSeconds: number): OpenedCookie | Refusal {
     const record = this.serializer.loadJson(json)
-    if (typeof record === 'string') return record
+    if (record instanceof Refusal) return record
     const issuedAt = record.get(ISSUED_AT_KEY)
     const verified: VerifiedCookie = {
       payload,
@@ -248,7 +248,7 @@ export class SessionCodec {
   #checkAbsoluteAge (verified: VerifiedCookie, nowSeconds: number): Refusal | undefined {
     if (this.#absoluteLifetimeSeconds === undefined || verified.issuedAtSeconds === undefined) return undefined
     const ageSeconds = nowSeconds - verified.issuedAtSeconds
-    return ageSeconds > this.#absoluteLifetimeSeconds ? `session began ${ageSeconds} s ago, over the absolute lifetime of ${this.#absoluteLifetimeSeconds} s` : undefined
+    return ageSeconds > this.#absoluteLifetimeSeconds ? new Refusal('absolute-lifetime', `session began ${ageSeconds} s ago, over the absolute lifetime of ${this.#absoluteLifetimeSeconds} s`) : undefined
   }
 
   /** True when the cookie carries every stamp these options ask for, so it can be re-signed as it came. */

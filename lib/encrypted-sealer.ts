@@ -1,5 +1,5 @@
 import { type Cipher, createCipheriv, createDecipheriv, hkdfSync, randomFillSync } from 'node:crypto'
-import { checkAge, type Refusal, type Sealer, type Unsealed } from './sealer.js'
+import { checkAge, Refusal, type Sealer, type Unsealed } from './sealer.js'
 
 /** The first byte of every encrypted cookie; a new layout gets a new number and new key labels. */
 const FORMAT_VERSION = 1
@@ -117,19 +117,19 @@ export class EncryptedSealer implements Sealer {
   }
 
   unseal (value: string, nowSeconds: number, maxAgeSeconds: number, futureToleranceSeconds: number): Unsealed | Refusal {
-    if (value.length > this.#maxLength) return `cookie is ${value.length} characters, over the ${this.#maxLength} limit`
-    if (!BASE64URL.test(value)) return 'cookie is not an encrypted value'
+    if (value.length > this.#maxLength) return new Refusal('too-long', `cookie is ${value.length} characters, over the ${this.#maxLength} limit`)
+    if (!BASE64URL.test(value)) return new Refusal('malformed', 'cookie is not an encrypted value')
     const bytes = Buffer.from(value, 'base64url')
-    if (bytes.length < OVERHEAD_BYTES) return 'cookie is too short to be an encrypted value'
+    if (bytes.length < OVERHEAD_BYTES) return new Refusal('malformed', 'cookie is too short to be an encrypted value')
     // Stray low bits in the last character decode to the same bytes: one cookie has one spelling.
-    if (bytes.toString('base64url') !== value) return 'cookie is not canonical base64url'
-    if (bytes[0] !== FORMAT_VERSION) return `cookie is encrypted format version ${bytes[0]}, not ${FORMAT_VERSION}`
+    if (bytes.toString('base64url') !== value) return new Refusal('malformed', 'cookie is not canonical base64url')
+    if (bytes[0] !== FORMAT_VERSION) return new Refusal('unsupported-version', `cookie is encrypted format version ${bytes[0]}, not ${FORMAT_VERSION}`)
     const keyIndex = this.#keyIds.indexOf(bytes.readUInt32BE(1))
-    if (keyIndex < 0) return 'cookie was encrypted with a key this app does not have (another secret or cookie name)'
+    if (keyIndex < 0) return new Refusal('unknown-key', 'cookie was encrypted with a key this app does not have (another secret or cookie name)')
     const header = bytes.subarray(0, HEADER_BYTES)
     const nonce = bytes.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES)
     const plaintext = this.#keys[keyIndex]!.decrypt(nonce, bytes.subarray(HEADER_BYTES + NONCE_BYTES, -TAG_BYTES), bytes.subarray(-TAG_BYTES), header)
-    if (plaintext === undefined) return 'cookie does not decrypt: altered, or sealed with another key'
+    if (plaintext === undefined) return new Refusal('bad-signature', 'cookie does not decrypt: altered, or sealed with another key')
     const timestampSeconds = header.readUIntBE(1 + KEY_ID_BYTES, TIMESTAMP_BYTES)
     const ageRefusal = checkAge(timestampSeconds, nowSeconds, maxAgeSeconds, futureToleranceSeconds)
     if (ageRefusal !== undefined) return ageRefusal

@@ -1,4 +1,4 @@
-import type { PayloadEncoding, Refusal, Sealer, Unsealed } from './sealer.js'
+import { type PayloadEncoding, Refusal, type Sealer, type Unsealed } from './sealer.js'
 
 /** A format the app still reads: its sealer, how many keys it holds, and its payload encoding. */
 export interface ReadableFormat {
@@ -36,12 +36,12 @@ export class FallbackSealer implements Sealer {
   /** The current format's refusal when no format opens the value: that is the one worth logging. */
   unseal (value: string, nowSeconds: number, maxAgeSeconds: number, futureToleranceSeconds: number): Unsealed | Refusal {
     const unsealed = this.#current.unseal(value, nowSeconds, maxAgeSeconds, futureToleranceSeconds)
-    if (typeof unsealed !== 'string') return unsealed
+    if (!(unsealed instanceof Refusal)) return unsealed
     for (const fallback of this.#fallbacks) {
       const opened = fallback.sealer.unseal(value, nowSeconds, maxAgeSeconds, futureToleranceSeconds)
-      if (typeof opened === 'string') continue
+      if (opened instanceof Refusal) continue
       const decoded = fallback.payloadEncoding.decodePayload(opened.payload)
-      if (typeof decoded === 'string') return decoded
+      if (decoded instanceof Refusal) return decoded
       return { payload: this.#currentEncoding.encodePayload(decoded.json), timestampSeconds: opened.timestampSeconds, keyIndex: fallback.firstKeyIndex + opened.keyIndex }
     }
     return unsealed

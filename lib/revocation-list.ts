@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { InvalidRevocationError } from './errors.js'
 import type { RevocationEntry, RevocationFollower, RevocationStore } from './revocation-store.js'
 import { type SessionIdentity, userIdOf } from './session-identity.js'
-import type { Refusal } from './sealer.js'
+import { Refusal } from './sealer.js'
 import { nowMilliseconds } from './clock.js'
 
 /**
@@ -86,12 +86,12 @@ export class RevocationList {
 
   /** Why this session is refused, or undefined when it is not revoked. */
   refusal (identity: SessionIdentity): Refusal | undefined {
-    if (identity.sessionId !== undefined && this.#sessions.has(identity.sessionId)) return 'the session was revoked'
+    if (identity.sessionId !== undefined && this.#sessions.has(identity.sessionId)) return new Refusal('revoked', 'the session was revoked')
     if (identity.userId === undefined) return undefined
     const user = this.#users.get(identity.userId)
     // At or before: a session sealed in the very millisecond of the revocation raced it, and loses.
     if (user === undefined || identity.startedAtMs > user.revokedBeforeMs) return undefined
-    return `the user's sessions that began by ${new Date(user.revokedBeforeMs).toISOString()} were revoked`
+    return new Refusal('revoked', `the user's sessions that began by ${new Date(user.revokedBeforeMs).toISOString()} were revoked`)
   }
 
   async revokeSession (sessionId: unknown): Promise<void> {

@@ -1,5 +1,16 @@
-/** Why a cookie value was refused; the words go to the debug log. */
-export type Refusal = string
+/**
+ * Why a cookie was refused. The code is stable (tests, dashboards and docs/errors.md rely on it);
+ * the detail is for people. Both go to the debug log, never to the client.
+ */
+export type RefusalCode =
+  | 'too-long' | 'malformed' | 'bad-signature' | 'unknown-key' | 'unsupported-version'
+  | 'expired' | 'future' | 'absolute-lifetime' | 'revoked'
+  | 'bad-payload' | 'too-large'
+  | 'split-missing-piece' | 'split-too-many'
+
+export class Refusal {
+  constructor (readonly code: RefusalCode, readonly detail: string) {}
+}
 
 /** A value that passed the sealer's checks: authentic, and within its age. */
 export interface Unsealed {
@@ -32,7 +43,7 @@ export interface Sealer {
 /** Why a value sealed at `timestampSeconds` is no longer good at `nowSeconds`, or undefined when it is. */
 export function checkAge (timestampSeconds: number, nowSeconds: number, maxAgeSeconds: number, futureToleranceSeconds: number): Refusal | undefined {
   const ageSeconds = nowSeconds - timestampSeconds
-  if (ageSeconds > maxAgeSeconds) return `signature expired: ${ageSeconds} s old, lifetime ${maxAgeSeconds} s`
-  if (ageSeconds < -futureToleranceSeconds) return `signature is ${-ageSeconds} s in the future`
+  if (ageSeconds > maxAgeSeconds) return new Refusal('expired', `signature expired: ${ageSeconds} s old, lifetime ${maxAgeSeconds} s`)
+  if (ageSeconds < -futureToleranceSeconds) return new Refusal('future', `signature is ${-ageSeconds} s in the future`)
   return undefined
 }

@@ -1,7 +1,7 @@
 import { deflateSync, inflateSync } from 'node:zlib'
 import { UnstorableValueError } from './errors.js'
 import { parseJson, TooDeepError } from './json-parse.js'
-import type { Refusal } from './sealer.js'
+import { Refusal } from './sealer.js'
 
 export type SessionRecord = Map<string, unknown>
 
@@ -148,20 +148,20 @@ export class TaggedJsonSerializer {
       parsed = parseJson(json, MAX_DEPTH)
     } catch (error) {
       // Deeper data could be read but never written back, so every later save would fail.
-      return error instanceof TooDeepError ? `payload nests deeper than ${MAX_DEPTH} levels` : 'payload is not JSON'
+      return new Refusal('bad-payload', error instanceof TooDeepError ? `payload nests deeper than ${MAX_DEPTH} levels` : 'payload is not JSON')
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'payload is not a JSON object'
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return new Refusal('bad-payload', 'payload is not a JSON object')
     const record: SessionRecord = new Map()
     // Tags only ever appear as `{" x":`; when that text is absent the walk would change nothing.
     const tagged = json.includes('{" ')
     try {
       const untagged = tagged ? this.#untag(parsed) : parsed
       if (typeof untagged !== 'object' || untagged === null || Array.isArray(untagged) || untagged instanceof Date || ArrayBuffer.isView(untagged)) {
-        return 'payload is a tagged value, not a session'
+        return new Refusal('bad-payload', 'payload is a tagged value, not a session')
       }
       for (const key of Object.keys(untagged)) record.set(key, (untagged as Record<string, unknown>)[key])
     } catch (error) {
-      return (error as Error).message
+      return new Refusal('bad-payload', (error as Error).message)
     }
     return record
   }
@@ -182,18 +182,18 @@ export class TaggedJsonSerializer {
   decodePayload (segment: string): { json: string } | Refusal {
     const compressed = segment.startsWith('.')
     const base64 = compressed ? segment.slice(1) : segment
-    if (base64.length % 4 === 1) return 'payload is not base64url'
+    if (base64.length % 4 === 1) return new Refusal('bad-payload', 'payload is not base64url')
     let bytes = Buffer.from(base64, 'base64url')
-    if (bytes.length > this.#options.maxJsonBytes) return `payload is over ${this.#options.maxJsonBytes} bytes`
+    if (bytes.length > this.#options.maxJsonBytes) return new Refusal('too-large', `payload is over ${this.#options.maxJsonBytes} bytes`)
     if (compressed) {
       try {
         bytes = inflateSync(bytes, { maxOutputLength: this.#options.maxJsonBytes })
       } catch {
-        return `payload does not decompress to at most ${this.#options.maxJsonBytes} bytes`
+        return new Refusal('bad-payload', `payload does not decompress to at most ${this.#options.maxJsonBytes} bytes`)
       }
     }
     const json = bytes.toString('utf8')
-    if (json.includes('\ufffd') && !Buffer.from(json).equals(bytes)) return 'payload is not UTF-8'
+    if (json.includes('\ufffd') && !Buffer.from(json).equals(bytes)) return new Refusal('bad-payload', 'payload is not UTF-8')
     return { json }
   }
 

@@ -51,7 +51,7 @@ export class SessionCookies {
     const session = this.#sessionInterface.createSession(value, undefined)
     session.load()
     if (session.refusal !== undefined) {
-      throw new UnverifiedCookieError(`the "${this.#cookieName}" cookie of the response does not verify with this app's settings: ${session.refusal}`)
+      throw new UnverifiedCookieError(`the "${this.#cookieName}" cookie of the response does not verify with this app's settings: ${session.refusal.detail}`)
     }
     return session.toJSON()
   }

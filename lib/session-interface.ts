@@ -123,7 +123,7 @@ export class CookieSessionInterface {
     if (session === undefined || session.saved) return undefined
     session.markSaved(() => { warnLateChange(request, false) })
     session.load()
-    if (session.refusal !== undefined) request.log.debug({ reason: session.refusal }, 'fastify-cookie-session: ignored the session cookie')
+    if (session.refusal !== undefined) request.log.debug({ reason: session.refusal.code, detail: session.refusal.detail }, 'fastify-cookie-session: ignored the session cookie')
     const { ignoredCookieCount } = session
     if (ignoredCookieCount > 0) {
       request.log.debug(`fastify-cookie-session: ignored ${ignoredCookieCount} more cookies named "${this.#options.cookieName}" (only the first ${MAX_SAME_NAME_COOKIES} distinct values are tried)`)

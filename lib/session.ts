@@ -4,6 +4,7 @@ import type { SessionRecord } from './serializer.js'
 import { InvalidOptionError } from './errors.js'
 import { newSessionId, SESSION_ID_KEY, type SessionIdentity, userIdOf } from './session-identity.js'
 import { nowSeconds } from './clock.js'
+import { Refusal } from './sealer.js'
 
 type Key<Data> = keyof Data & string
 
@@ -19,7 +20,7 @@ export class Session<Data extends object = Record<string, unknown>> {
   readonly #cookieValue: string | readonly string[] | undefined
   #loaded = false
   #verified: VerifiedCookie | undefined
-  #refusal: string | undefined
+  #refusal: Refusal | undefined
   #record: SessionRecord | undefined
   #modified = false
   #accessed = false
@@ -221,23 +222,23 @@ export class Session<Data extends object = Record<string, unknown>> {
     }
     // Of several cookies with our name, the one that verifies is ours; the others belong to another path or domain.
     const now = nowSeconds()
-    let firstRefusal: string | undefined
+    let firstRefusal: Refusal | undefined
     for (const candidate of candidates) {
       const verified = this.#codec.verify(candidate, now)
-      if (typeof verified !== 'string') return this.#accept(verified)
+      if (!(verified instanceof Refusal)) return this.#accept(verified)
       firstRefusal ??= verified
     }
     this.#refusal = firstRefusal
   }
 
   /** @internal Refuses the incoming cookie before the codec sees it (pieces of a split cookie that do not fit together). */
-  refuse (reason: string): void {
+  refuse (reason: Refusal): void {
     this.#loaded = true
     this.#refusal = reason
   }
 
   /** @internal Why the incoming cookie was refused, if it was. */
-  get refusal (): string | undefined {
+  get refusal (): Refusal | undefined {
     return this.#refusal
   }
 
@@ -289,7 +290,7 @@ export class Session<Data extends object = Record<string, unknown>> {
   }
 
   #accept (verified: ReturnType<SessionCodec['verify']>): void {
-    if (typeof verified === 'string') {
+    if (verified instanceof Refusal) {
       this.#refusal = verified
     } else {
       this.#verified = verified

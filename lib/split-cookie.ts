@@ -1,6 +1,6 @@
 import type { CookieWriter } from './cookie-writer.js'
 import { MAX_COOKIE_BYTES, MAX_INCOMING_COOKIE_LENGTH } from './options.js'
-import type { Refusal } from './sealer.js'
+import { Refusal } from './sealer.js'
 
 export interface SplitCookieOptions {
   cookie: CookieWriter
@@ -52,15 +52,15 @@ export class SplitCookie {
     const count = values.findLastIndex((value) => value !== undefined) + 1
     if (count <= 1) return { value: first, count, refusal: undefined }
     const missing = values.findIndex((value, index) => index < count && (value === undefined || value === ''))
-    if (missing >= 0) return { value: undefined, count, refusal: `split cookie: "${this.nameOf(missing)}" is missing, but "${this.nameOf(count - 1)}" came` }
-    if (count > this.#maxCookies) return { value: undefined, count, refusal: `split cookie: "${this.nameOf(count - 1)}" came, over maxCookies (${this.#maxCookies})` }
+    if (missing >= 0) return { value: undefined, count, refusal: new Refusal('split-missing-piece', `split cookie: "${this.nameOf(missing)}" is missing, but "${this.nameOf(count - 1)}" came`) }
+    if (count > this.#maxCookies) return { value: undefined, count, refusal: new Refusal('split-too-many', `split cookie: "${this.nameOf(count - 1)}" came, over maxCookies (${this.#maxCookies})`) }
     let length = 0
     for (let index = 0; index < count; index++) {
       const pieceLength = (values[index] as string).length
-      if (pieceLength > MAX_INCOMING_COOKIE_LENGTH) return { value: undefined, count, refusal: `split cookie: "${this.nameOf(index)}" is ${pieceLength} characters, over the ${MAX_INCOMING_COOKIE_LENGTH} limit` }
+      if (pieceLength > MAX_INCOMING_COOKIE_LENGTH) return { value: undefined, count, refusal: new Refusal('too-long', `split cookie: "${this.nameOf(index)}" is ${pieceLength} characters, over the ${MAX_INCOMING_COOKIE_LENGTH} limit`) }
       length += pieceLength
     }
-    if (length > this.#maxRequestCookieBytes) return { value: undefined, count, refusal: `split cookie is ${length} characters, over the ${this.#maxRequestCookieBytes} limit` }
+    if (length > this.#maxRequestCookieBytes) return { value: undefined, count, refusal: new Refusal('too-long', `split cookie is ${length} characters, over the ${this.#maxRequestCookieBytes} limit`) }
     return { value: values.slice(0, count).join(''), count, refusal: undefined }
   }
 

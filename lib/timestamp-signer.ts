@@ -1,4 +1,4 @@
-import { checkAge, type Refusal, type Sealer, type Unsealed } from './sealer.js'
+import { checkAge, Refusal, type Sealer, type Unsealed } from './sealer.js'
 import type { Signer } from './signer.js'
 
 /**
@@ -57,15 +57,15 @@ export class TimestampSigner implements Sealer {
    * clock runs slightly ahead (0 means a timestamp from the future is refused, as Flask does).
    */
   unseal (value: string, nowSeconds: number, maxAgeSeconds: number, futureToleranceSeconds: number): Unsealed | Refusal {
-    if (value.length > this.#maxLength) return `cookie is ${value.length} characters, over the ${this.#maxLength} limit`
-    if (!SIGNED_VALUE.test(value)) return 'cookie is not a signed value'
+    if (value.length > this.#maxLength) return new Refusal('too-long', `cookie is ${value.length} characters, over the ${this.#maxLength} limit`)
+    if (!SIGNED_VALUE.test(value)) return new Refusal('malformed', 'cookie is not a signed value')
     const signatureDot = value.lastIndexOf('.')
     const input = value.slice(0, signatureDot)
     const keyIndex = this.#signer.verify(input, value.slice(signatureDot + 1))
-    if (keyIndex < 0) return 'signature does not match'
+    if (keyIndex < 0) return new Refusal('bad-signature', 'signature does not match')
     const timestampDot = input.lastIndexOf('.')
     const timestampSeconds = decodeTimestamp(input.slice(timestampDot + 1))
-    if (timestampSeconds < 0) return 'malformed timestamp'
+    if (timestampSeconds < 0) return new Refusal('malformed', 'malformed timestamp')
     const ageRefusal = checkAge(timestampSeconds, nowSeconds, maxAgeSeconds, futureToleranceSeconds)
     if (ageRefusal !== undefined) return ageRefusal
     return { payload: input.slice(0, timestampDot), timestampSeconds, keyIndex }

@@ -21,7 +21,7 @@ for (const format of FORMATS_UNDER_TEST) {
     t.ok(cookie, 'still in at exactly the cap')
     clock.seconds = NOW + 1801
     t.equal(await whoami(app, cookie), 'nobody', 'out one second after the cap, though the cookie is fresh')
-    t.ok(logs.some((line) => line.reason === 'session began 1801 s ago, over the absolute lifetime of 1800 s'))
+    t.ok(logs.some((line) => line.reason === 'absolute-lifetime' && line.detail === 'session began 1801 s ago, over the absolute lifetime of 1800 s'))
   })
 }
 

@@ -1,3 +1,4 @@
+import type { RefusalCode } from '../lib/sealer.js'
 import { deflateSync } from 'node:zlib'
 import t from 'tap'
 import { addLoginRoutes, buildApp, expectSessionValue, NOW, SECRET, sessionValue, setCookies, signByHand, signedParts, signRaw, stubClock } from './helpers.js'
@@ -17,39 +18,39 @@ t.test('a forged, tampered, truncated, garbage or non-object cookie gives a fres
   const valid = expectSessionValue(await app.inject('/login'))
   const [payload, timestamp, signature] = signedParts(valid)
   const flipped = (signature[0] === 'A' ? 'B' : 'A') + signature.slice(1)
-  const cases: Array<[string, string, string]> = [
-    ['tampered signature', `${payload}.${timestamp}.${flipped}`, 'signature does not match'],
-    ['tampered payload', `${b64('{"user":"admin"}')}.${timestamp}.${signature}`, 'signature does not match'],
-    ['truncated', valid.slice(0, -5), 'signature does not match'],
-    ['signature removed', `${payload}.${timestamp}`, 'cookie is not a signed value'],
-    ['extra dot', `${payload}..${timestamp}.${signature}`, 'cookie is not a signed value'],
-    ['garbage', 'garbage', 'cookie is not a signed value'],
-    ['non-base64 characters', `${payload}.${timestamp}.${signature.slice(0, -1)}+`, 'cookie is not a signed value'],
-    ['padded signature', `${valid}=`, 'cookie is not a signed value'],
-    ['signature with stray low bits', `${payload}.${timestamp}.${signature.slice(0, -1)}${strayBits(signature.at(-1) as string)}`, 'signature does not match'],
-    ['wrong secret', signRaw(payload, NOW, 'another-secret-of-at-least-32-bytes'), 'signature does not match'],
-    ['another cookie name', signRaw(payload, NOW, SECRET, 'other'), 'signature does not match'],
-    ['over-long', `${'a'.repeat(5000)}.${timestamp}.${signature}`, `cookie is ${5002 + timestamp.length + signature.length} characters, over the 4096 limit`],
-    ['JSON array', signRaw(b64('[1,2]')), 'payload is not a JSON object'],
-    ['JSON string', signRaw(b64('"ann"')), 'payload is not a JSON object'],
-    ['JSON null', signRaw(b64('null')), 'payload is not a JSON object'],
-    ['not JSON', signRaw(b64('{user')), 'payload is not JSON'],
-    ['bad base64 length', signRaw('abcde'), 'payload is not base64url'],
-    ['not UTF-8', signRaw(b64(Buffer.from([0x7b, 0xff, 0x7d]))), 'payload is not UTF-8'],
-    ['not zlib', signRaw('.' + b64('not zlib')), 'payload does not decompress to at most 16384 bytes'],
-    ['zip bomb', signRaw('.' + b64(deflateSync(`{"a":"${'x'.repeat(200_000)}"}`))), 'payload does not decompress to at most 16384 bytes'],
-    ['a tagged value, not a session', signRaw(b64('{" d":"Wed, 21 Oct 2015 07:28:00 GMT"}')), 'payload is a tagged value, not a session'],
-    ['malformed UUID tag', signRaw(b64('{"id":{" u":"xyz"}}')), 'payload has a malformed UUID tag'],
-    ['malformed dict tag', signRaw(b64('{"d":{" di":5}}')), 'payload has a malformed dict tag'],
-    ['nested too deep', signRaw(b64('{"a":' + '['.repeat(80) + ']'.repeat(80) + ',"b":{" t":[]}}')), 'payload nests deeper than 64 levels']
+  const cases: Array<[string, string, RefusalCode, string]> = [
+    ['tampered signature', `${payload}.${timestamp}.${flipped}`, 'bad-signature', 'signature does not match'],
+    ['tampered payload', `${b64('{"user":"admin"}')}.${timestamp}.${signature}`, 'bad-signature', 'signature does not match'],
+    ['truncated', valid.slice(0, -5), 'bad-signature', 'signature does not match'],
+    ['signature removed', `${payload}.${timestamp}`, 'malformed', 'cookie is not a signed value'],
+    ['extra dot', `${payload}..${timestamp}.${signature}`, 'malformed', 'cookie is not a signed value'],
+    ['garbage', 'garbage', 'malformed', 'cookie is not a signed value'],
+    ['non-base64 characters', `${payload}.${timestamp}.${signature.slice(0, -1)}+`, 'malformed', 'cookie is not a signed value'],
+    ['padded signature', `${valid}=`, 'malformed', 'cookie is not a signed value'],
+    ['signature with stray low bits', `${payload}.${timestamp}.${signature.slice(0, -1)}${strayBits(signature.at(-1) as string)}`, 'bad-signature', 'signature does not match'],
+    ['wrong secret', signRaw(payload, NOW, 'another-secret-of-at-least-32-bytes'), 'bad-signature', 'signature does not match'],
+    ['another cookie name', signRaw(payload, NOW, SECRET, 'other'), 'bad-signature', 'signature does not match'],
+    ['over-long', `${'a'.repeat(5000)}.${timestamp}.${signature}`, 'too-long', `cookie is ${5002 + timestamp.length + signature.length} characters, over the 4096 limit`],
+    ['JSON array', signRaw(b64('[1,2]')), 'bad-payload', 'payload is not a JSON object'],
+    ['JSON string', signRaw(b64('"ann"')), 'bad-payload', 'payload is not a JSON object'],
+    ['JSON null', signRaw(b64('null')), 'bad-payload', 'payload is not a JSON object'],
+    ['not JSON', signRaw(b64('{user')), 'bad-payload', 'payload is not JSON'],
+    ['bad base64 length', signRaw('abcde'), 'bad-payload', 'payload is not base64url'],
+    ['not UTF-8', signRaw(b64(Buffer.from([0x7b, 0xff, 0x7d]))), 'bad-payload', 'payload is not UTF-8'],
+    ['not zlib', signRaw('.' + b64('not zlib')), 'bad-payload', 'payload does not decompress to at most 16384 bytes'],
+    ['zip bomb', signRaw('.' + b64(deflateSync(`{"a":"${'x'.repeat(200_000)}"}`))), 'bad-payload', 'payload does not decompress to at most 16384 bytes'],
+    ['a tagged value, not a session', signRaw(b64('{" d":"Wed, 21 Oct 2015 07:28:00 GMT"}')), 'bad-payload', 'payload is a tagged value, not a session'],
+    ['malformed UUID tag', signRaw(b64('{"id":{" u":"xyz"}}')), 'bad-payload', 'payload has a malformed UUID tag'],
+    ['malformed dict tag', signRaw(b64('{"d":{" di":5}}')), 'bad-payload', 'payload has a malformed dict tag'],
+    ['nested too deep', signRaw(b64('{"a":' + '['.repeat(80) + ']'.repeat(80) + ',"b":{" t":[]}}')), 'bad-payload', 'payload nests deeper than 64 levels']
   ]
-  for (const [name, cookie, reason] of cases) {
+  for (const [name, cookie, code, detail] of cases) {
     logs.length = 0
     const response = await app.inject({ url: '/state', cookies: { session: cookie } })
     t.equal(response.statusCode, 200, name)
     t.same(response.json(), { user: null, isNew: true }, name)
     t.same(setCookies(response), ['session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/; SameSite=Lax'], `${name}: the bad cookie is deleted`)
-    t.match(logs, [{ level: 20, reason, msg: 'fastify-cookie-session: ignored the session cookie' }], `${name}: the log says why`)
+    t.match(logs, [{ level: 20, reason: code, detail, msg: 'fastify-cookie-session: ignored the session cookie' }], `${name}: the log gives the code and says why`)
   }
 })
 
@@ -58,7 +59,7 @@ t.test('a validly signed 9-byte timestamp is malformed', async (t) => {
   const { app, logs } = await buildApp(t, {}, (app) => { app.get('/', async (request) => request.session.isNew) })
   const cookie = signByHand(`${b64('{"a":1}')}.${b64(Buffer.alloc(9, 1))}`)
   t.equal((await app.inject({ url: '/', cookies: { session: cookie } })).body, 'true')
-  t.match(logs, [{ reason: 'malformed timestamp' }])
+  t.match(logs, [{ reason: 'malformed', detail: 'malformed timestamp' }])
 })
 
 t.test('a bad cookie replaced by new data is overwritten, not deleted', async (t) => {

@@ -6,6 +6,7 @@
  */
 import t, { type Test } from 'tap'
 import type { SessionCodec } from '../lib/codec.js'
+import { Refusal, type RefusalCode } from '../lib/sealer.js'
 import { createSessionCodec } from '../lib/formats.js'
 import { type CookieSessionOptions, resolveOptions } from '../lib/options.js'
 import { RevocationList } from '../lib/revocation-list.js'
@@ -41,8 +42,8 @@ function codecsFor (options: Options) {
   return { codec: createSessionCodec(resolved, CACHE_BYTES), twin: createSessionCodec(resolved, 0), resolved }
 }
 
-/** `codec` refuses `cookie` at `nowSeconds` for `reason`, and that was a hit. */
-function refusedFromMemory (t: Test, codec: SessionCodec, cookie: string, nowSeconds: number, reason: RegExp, name: string): void {
+/** `codec` refuses `cookie` at `nowSeconds` with `reason`'s code and words, and that was a hit. */
+function refusedFromMemory (t: Test, codec: SessionCodec, cookie: string, nowSeconds: number, reason: { code: RefusalCode, detail: RegExp }, name: string): void {
   const { hits, misses } = codec.cacheCounters
   t.match(codec.verify(cookie, nowSeconds), reason, name)
   t.same(codec.cacheCounters, { hits: hits + 1, misses }, `${name}: refused by the remembered entry`)
@@ -53,17 +54,17 @@ for (const format of FORMAT_NAMES) {
     t.test(`${path}, ${format} format: an expired cookie stays expired`, async (t) => {
       const { codec, twin } = codecsFor({ format })
       const cookie = rememberedCookie(t, path, codec, twin)
-      refusedFromMemory(t, codec, cookie, NOW + 61, /^signature expired: 61 s old, lifetime 60 s$/, 'one second past the lifetime')
-      refusedFromMemory(t, codec, cookie, NOW + 61, /^signature expired/, 'and again')
+      refusedFromMemory(t, codec, cookie, NOW + 61, { code: 'expired', detail: /^signature expired: 61 s old, lifetime 60 s$/ }, 'one second past the lifetime')
+      refusedFromMemory(t, codec, cookie, NOW + 61, { code: 'expired', detail: /^signature expired/ }, 'and again')
       const skewed = format === 'flask' ? 1 : 6
-      refusedFromMemory(t, codec, cookie, NOW - skewed, /in the future$/, 'read by a clock that runs behind the signer\'s by more than the tolerance')
+      refusedFromMemory(t, codec, cookie, NOW - skewed, { code: 'future', detail: /in the future$/ }, 'read by a clock that runs behind the signer\'s by more than the tolerance')
     })
 
     t.test(`${path}, ${format} format: a session past its absolute lifetime stays refused`, async (t) => {
       const { codec, twin } = codecsFor({ format, absoluteLifetimeSeconds: 10 })
       const cookie = rememberedCookie(t, path, codec, twin)
       // It began at NOW - 1.5, counted in whole seconds from NOW - 2.
-      refusedFromMemory(t, codec, cookie, NOW + 9, /^session began 11 s ago, over the absolute lifetime of 10 s$/, 'the cookie is within its lifetime, the session is not')
+      refusedFromMemory(t, codec, cookie, NOW + 9, { code: 'absolute-lifetime', detail: /^session began 11 s ago, over the absolute lifetime of 10 s$/ }, 'the cookie is within its lifetime, the session is not')
     })
 
     t.test(`${path}, ${format} format: a cookie sealed with a secret rotated out is refused`, async (t) => {
@@ -71,7 +72,7 @@ for (const format of FORMAT_NAMES) {
       const cookie = rememberedCookie(t, path, codec, twin)
       // The cache belongs to the codec, made with the app's secrets: rotating builds another, which remembers nothing of the old one.
       const rotated = createSessionCodec(resolveOptions({ secret: NEW_SECRET, format, lifetimeSeconds: 60 }), CACHE_BYTES)
-      t.type(rotated.verify(cookie, NOW), 'string', 'refused once the old secret is gone')
+      t.type(rotated.verify(cookie, NOW), Refusal, 'refused once the old secret is gone')
       t.same(rotated.cacheCounters, { hits: 0, misses: 1 }, 'by a full verification')
       const rotating = createSessionCodec(resolveOptions({ secret: [NEW_SECRET, OLD_SECRET], format, lifetimeSeconds: 60 }), CACHE_BYTES)
       t.match(rotating.verify(cookie, NOW), { keyIndex: 1 }, 'while the old secret is still listed, it verifies as the old secret\'s')
@@ -94,8 +95,8 @@ for (const format of FORMAT_NAMES) {
         const cookie = rememberedCookie(t, path, codec, twin, sessionRecord(sessionId))
         t.type(codec.verify(cookie, NOW), 'object', 'accepted before')
         await revoke()
-        refusedFromMemory(t, codec, cookie, NOW, /^the (session was revoked|user's sessions that began by 2023-11-14T22:13:20.000Z were revoked)$/, 'refused after')
-        refusedFromMemory(t, codec, cookie, NOW, /revoked/, 'and again')
+        refusedFromMemory(t, codec, cookie, NOW, { code: 'revoked', detail: /^the (session was revoked|user's sessions that began by 2023-11-14T22:13:20.000Z were revoked)$/ }, 'refused after')
+        refusedFromMemory(t, codec, cookie, NOW, { code: 'revoked', detail: /revoked/ }, 'and again')
       }
     })
   }

@@ -27,7 +27,8 @@ export const NOW = 1_700_000_000
 /** Formats in which every session rule is tested; Flask's has its own tests against Flask. */
 export const FORMATS_UNDER_TEST = ['default', 'encrypted'] as const
 
-export interface LogLine { level: number, msg: string, reason?: string }
+/** A log line; a refused cookie's has `reason` (its refusal code) and `detail` (the words). */
+export interface LogLine { level: number, msg: string, reason?: string, detail?: string }
 
 /** An app with the plugin and a log we can read; closed when the test ends. */
 export async function buildApp (

@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { createSessionCodec, type FormatName } from '../lib/formats.js'
 import { resolveOptions } from '../lib/options.js'
+import { Refusal } from '../lib/sealer.js'
 import { addLoginRoutes, buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, SECRET, signRaw } from './helpers.js'
 
 function codecFor (format: FormatName, secret = SECRET, cookieName = 'session') {
@@ -36,20 +37,20 @@ function mutate (cookie: string, change: { kind: string, at: number, bit?: numbe
   }
 }
 
-function opensTo (value: string, using = codec): string | Record<string, unknown> {
+function opensTo (value: string, using = codec): Refusal | Record<string, unknown> {
   const opened = using.verify(value, NOW)
-  return typeof opened === 'string' ? opened : Object.fromEntries(using.parse(opened))
+  return opened instanceof Refusal ? opened : Object.fromEntries(using.parse(opened))
 }
 
 t.test('random bytes never throw out of the decoder and are never accepted', async (t) => {
   fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 6000 }), (value) => {
-    t.type(codec.verify(value, NOW), 'string')
+    t.type(codec.verify(value, NOW), Refusal)
   }), { numRuns: 2000 })
   fc.assert(fc.property(fc.stringMatching(/^\.?[\w-]{1,80}\.[\w-]{0,8}\.[\w-]{1,50}$/), (value) => {
-    t.type(codec.verify(value, NOW), 'string')
+    t.type(codec.verify(value, NOW), Refusal)
   }), { numRuns: 2000 })
   fc.assert(fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 6000 }), fc.stringMatching(/^[\w-]{60,400}$/), fc.uint8Array({ minLength: 50, maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('base64url'))), (value) => {
-    t.type(encryptedCodec.verify(value, NOW), 'string')
+    t.type(encryptedCodec.verify(value, NOW), Refusal)
   }), { numRuns: 2000 })
 })
 
@@ -60,24 +61,24 @@ t.test('any mutation of a valid cookie is refused (no forgery), and never throws
       fc.assert(fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (changes) => {
         const mutated = changes.reduce(mutate, original)
         fc.pre(mutated !== original)
-        t.type(opensTo(mutated, using), 'string')
+        t.type(opensTo(mutated, using), Refusal)
       }), { numRuns: 1000 })
     }
   }
 })
 
 t.test('the wrong secret, another cookie name, or another format never verifies', async (t) => {
-  t.equal(codecFor('default', 'another-secret-of-at-least-32-bytes').verify(valid, NOW), 'signature does not match')
-  t.equal(codecFor('default', SECRET, 'other').verify(valid, NOW), 'signature does not match')
-  t.equal(codecFor('flask', SECRET).verify(valid, NOW), 'signature does not match')
-  t.equal(codec.verify(flaskCodec.seal(sample, NOW), NOW), 'signature does not match')
+  t.match(codecFor('default', 'another-secret-of-at-least-32-bytes').verify(valid, NOW), { code: 'bad-signature' })
+  t.match(codecFor('default', SECRET, 'other').verify(valid, NOW), { code: 'bad-signature' })
+  t.match(codecFor('flask', SECRET).verify(valid, NOW), { code: 'bad-signature' })
+  t.match(codec.verify(flaskCodec.seal(sample, NOW), NOW), { code: 'bad-signature' })
   const sealed = encryptedCodec.seal(sample, NOW)
   const unknownKey = 'cookie was encrypted with a key this app does not have (another secret or cookie name)'
-  t.equal(codecFor('encrypted', 'another-secret-of-at-least-32-bytes').verify(sealed, NOW), unknownKey)
-  t.equal(codecFor('encrypted', SECRET, 'other').verify(sealed, NOW), unknownKey)
-  t.equal(codec.verify(sealed, NOW), 'cookie is not a signed value')
-  t.equal(encryptedCodec.verify(valid, NOW), 'cookie is not an encrypted value')
-  t.equal(encryptedCodec.verify(flaskCodec.seal(sample, NOW), NOW), 'cookie is not an encrypted value')
+  t.match(codecFor('encrypted', 'another-secret-of-at-least-32-bytes').verify(sealed, NOW), { code: 'unknown-key', detail: unknownKey })
+  t.match(codecFor('encrypted', SECRET, 'other').verify(sealed, NOW), { code: 'unknown-key', detail: unknownKey })
+  t.match(codec.verify(sealed, NOW), { code: 'malformed', detail: 'cookie is not a signed value' })
+  t.match(encryptedCodec.verify(valid, NOW), { code: 'malformed', detail: 'cookie is not an encrypted value' })
+  t.match(encryptedCodec.verify(flaskCodec.seal(sample, NOW), NOW), { code: 'malformed', detail: 'cookie is not an encrypted value' })
 })
 
 t.test('validly signed hostile payloads give a clear refusal or plain data, never a polluted prototype', async (t) => {
@@ -93,13 +94,13 @@ t.test('validly signed hostile payloads give a clear refusal or plain data, neve
   t.equal(({} as Record<string, unknown>).polluted, undefined)
   t.equal(Object.getPrototypeOf(polluting), Object.prototype)
   for (const deep of ['{"a":' + '['.repeat(1400) + ']'.repeat(1400) + '}', '{"a":' + '{"b":'.repeat(100) + '1' + '}'.repeat(100) + '}']) {
-    t.equal(opensTo(signRaw(b64(deep))), 'payload nests deeper than 64 levels', 'deep nesting is refused, so it can never fail a later save')
+    t.match(opensTo(signRaw(b64(deep))), { code: 'bad-payload', detail: 'payload nests deeper than 64 levels' }, 'deep nesting is refused, so it can never fail a later save')
   }
   t.same(opensTo(signRaw(b64('{"a":"[[[[{{{{\\"' + '['.repeat(100) + '"}'))), { a: '[[[[{{{{"' + '['.repeat(100) }, 'brackets inside strings do not count')
   const bomb = signRaw('.' + b64(deflateSync(Buffer.alloc(2_000_000, 32))))
   t.ok(bomb.length < 4096, 'the bomb fits in a cookie')
-  t.match(opensTo(bomb), /does not decompress to at most 16384 bytes/, 'a 2 MB zip bomb in a cookie stops at maxJsonBytes (16 KiB)')
-  t.match(opensTo('a'.repeat(1_000_000)), /over the 4096 limit/, 'a huge cookie is refused before any decoding')
+  t.match(opensTo(bomb), { code: 'bad-payload', detail: /does not decompress to at most 16384 bytes/ }, 'a 2 MB zip bomb in a cookie stops at maxJsonBytes (16 KiB)')
+  t.match(opensTo('a'.repeat(1_000_000)), { code: 'too-long', detail: /over the 4096 limit/ }, 'a huge cookie is refused before any decoding')
 })
 
 for (const format of FORMATS_UNDER_TEST) {

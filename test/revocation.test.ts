@@ -55,7 +55,7 @@ t.test('request.session.revoke() deletes the cookie, and every copy of it is ref
   const replay = await app.inject({ url: '/whoami', cookies: { session: cookie } })
   t.equal(replay.body, 'nobody', 'the copy is refused like an expired cookie')
   t.match(setCookies(replay)[0], /^session=; Expires=Thu, 01 Jan 1970/, 'and deleted')
-  t.ok(logs.some((line) => line.level === 20 && line.reason === 'the session was revoked'), 'the reason is logged at debug level')
+  t.ok(logs.some((line) => line.level === 20 && line.reason === 'revoked' && line.detail === 'the session was revoked'), 'the reason is logged at debug level')
   t.equal(await whoami(app, await login(app)), 'ann', 'a new login works')
 })
 
@@ -226,13 +226,13 @@ t.test('an entry lives as long as a cookie it refuses could still verify, and no
   const ann = { sessionId: 'other', userId: 'ann', startedAtMs: NOW * 1000 - 1 }
   clock.seconds = NOW + 664
   await list.revokeSession('new')
-  t.equal(list.refusal({ sessionId: 'old', userId: undefined, startedAtMs: 0 }), 'the session was revoked', 'kept until it expires')
-  t.match(list.refusal(ann), /^the user's sessions that began by 2023-11-14T22:13:20.000Z were revoked$/)
+  t.match(list.refusal({ sessionId: 'old', userId: undefined, startedAtMs: 0 }), { code: 'revoked', detail: 'the session was revoked' }, 'kept until it expires')
+  t.match(list.refusal(ann), { code: 'revoked', detail: /^the user's sessions that began by 2023-11-14T22:13:20.000Z were revoked$/ })
   clock.seconds = NOW + 725
   await list.revokeSession('newer')
-  t.equal(list.refusal({ sessionId: 'old', userId: undefined, startedAtMs: 0 }), undefined, 'swept out once expired (at most a minute late)')
-  t.equal(list.refusal(ann), undefined)
-  t.equal(list.refusal({ sessionId: 'new', userId: undefined, startedAtMs: 0 }), 'the session was revoked')
+  t.match(list.refusal({ sessionId: 'old', userId: undefined, startedAtMs: 0 }), undefined, 'swept out once expired (at most a minute late)')
+  t.match(list.refusal(ann), undefined)
+  t.match(list.refusal({ sessionId: 'new', userId: undefined, startedAtMs: 0 }), { code: 'revoked', detail: 'the session was revoked' })
   t.same((await store.load(clock.seconds * 1000)).map((entry) => entry.id), ['new', 'newer'], 'the store drops expired entries too')
 })
 
@@ -271,7 +271,7 @@ t.test('a reload after a reconnect that fails is tried again a second later, and
   t.ok(await waitFor(() => logs.filter((line) => /could not reload the revocation list after a reconnect; trying again in 1000 ms/.test(line.msg)).length === 2, 1000), 'each failure is logged')
   failing = false
   t.ok(await waitFor(() => loads === 4, 5000), 'one retry, not two')
-  t.equal(list.refusal(missed), 'the session was revoked', 'the retry caught up')
+  t.match(list.refusal(missed), { code: 'revoked', detail: 'the session was revoked' }, 'the retry caught up')
   failing = true
   reconnected()
   await list.close()
@@ -317,7 +317,7 @@ t.test('an announcement that arrives while a reload is on its way is kept: the r
   entry({ kind: 'session', id: 'announced', revokedAtMs: nowMs, expiresAtMs: nowMs + 60_000 })
   ;(finishLoad as (entries: RevocationEntry[]) => void)([{ kind: 'user', id: 'ann', revokedAtMs: nowMs, expiresAtMs: nowMs + 60_000 }])
   await new Promise((resolve) => setImmediate(resolve))
-  t.equal(list.refusal({ sessionId: 'announced', userId: undefined, startedAtMs: 0 }), 'the session was revoked', 'the announcement is still there')
+  t.match(list.refusal({ sessionId: 'announced', userId: undefined, startedAtMs: 0 }), { code: 'revoked', detail: 'the session was revoked' }, 'the announcement is still there')
   t.ok(list.refusal({ sessionId: undefined, userId: 'ann', startedAtMs: nowMs }), 'and what the reload brought')
   await list.close()
 })

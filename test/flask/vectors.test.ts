@@ -217,7 +217,7 @@ t.test('lenient Flask inputs: Flask\'s result where the reader accepts them, a f
 t.test('a dict tag holding anything but a plain object is refused, as Flask fails on it', async (t) => {
   const serializer = new TaggedJsonSerializer(FORMATS.flask.serializer)
   for (const json of ['{"x":{" di":[1]}}', '{"x":{" di":{" t":[1]}}}', '{"x":{" di":{" d":"Wed, 21 Oct 2015 07:28:00 GMT"}}}', '{"x":{" di":1}}']) {
-    t.equal(serializer.loadJson(json), 'payload has a malformed dict tag', json)
+    t.match(serializer.loadJson(json), { code: 'bad-payload', detail: 'payload has a malformed dict tag' }, json)
   }
   t.strictSame(serializer.loadJson('{"x":{" di":{" t__":{" t":[1]}}}}'), new Map([['x', { ' t': [1] }]]), 'the escaped key\'s value is untagged')
 })
