@@ -122,6 +122,9 @@ export class CookieSessionInterface {
     const session = this.sessionOf(request)
     if (session === undefined || session.saved) return undefined
     session.markSaved(() => { warnLateChange(request, false) })
+    // A route that never used the session leaves its cookie as it came: not verified, refreshed or
+    // deleted, so static files and health checks pay nothing for it (the README's "When the cookie is sent").
+    if (!session.touched) return undefined
     session.load()
     if (session.refusal !== undefined) request.log.debug({ reason: session.refusal.code, detail: session.refusal.detail }, 'fastify-cookie-session: ignored the session cookie')
     const { ignoredCookieCount } = session
@@ -152,9 +155,13 @@ export class CookieSessionInterface {
     }
     const permanent = session.isPermanent
     // Stamping a cookie from before revocation was on (an id, a start) is a refresh too.
-    const refresh = !sharedCacheable && ((permanent && this.#options.refreshEachRequest) || session.signedWithFallbackSecret || !this.#isStamped(session))
-    if (!changed && !refresh) return undefined
+    const resign = session.signedWithFallbackSecret || !this.#isStamped(session)
     const now = nowSeconds()
+    // Unchanged and signed this very second, the refreshed cookie would be the one the browser
+    // holds, byte for byte (in the encrypted format, the same content under a new nonce).
+    const alreadyFresh = session.unchangedCookie()?.timestampSeconds === now
+    const refresh = permanent && this.#options.refreshEachRequest && !alreadyFresh
+    if (!changed && (sharedCacheable || (!refresh && !resign))) return undefined
     const maxAgeSeconds = permanent ? this.#options.lifetimeSeconds : undefined
     let value: string
     try {

@@ -257,6 +257,11 @@ export class Session<Data extends object = Record<string, unknown>> {
     return this.#record === undefined ? this.#verified?.permanent === true : this.#record.get(PERMANENT_KEY) === true
   }
 
+  /** @internal True once the route used the session (read or changed it): only then is its cookie verified at the end of the request. */
+  get touched (): boolean {
+    return this.#accessed || this.#everChanged
+  }
+
   /** @internal Flask's "empty": no keys at all (`_permanent` alone is not empty). */
   get isEmpty (): boolean {
     return this.#record === undefined ? this.#verified === undefined : this.#record.size === 0

@@ -4,7 +4,7 @@ import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import { gunzipSync } from 'node:zlib'
 import cookieSession from '../index.js'
-import { SECRET, setCookies } from './helpers.js'
+import { NOW, SECRET, setCookies, stubClock } from './helpers.js'
 
 /** Over @fastify/compress's 1024-byte threshold, so the body really is compressed. */
 const PAGE = 'Hello, reader. '.repeat(100)
@@ -53,6 +53,7 @@ for (const order of ['session first', 'session last'] as const) {
 }
 
 t.test('a 304 from @fastify/etag keeps Vary: Cookie and still carries a new cookie', async (t) => {
+  const clock = stubClock(t, NOW)
   const app = await stackApp(t, 'session first')
   const cookie = app.signSessionCookie({ username: 'alice' })
   const first = await app.inject({ url: '/read', headers: { cookie } })
@@ -64,6 +65,7 @@ t.test('a 304 from @fastify/etag keeps Vary: Cookie and still carries a new cook
   t.equal(notModified.headers['set-cookie'], undefined)
 
   const permanent = app.signSessionCookie({ username: 'alice', _permanent: true })
+  clock.seconds += 1
   const refreshed = await app.inject({ url: '/read', headers: { cookie: permanent, 'if-none-match': etag } })
   t.equal(refreshed.statusCode, 304)
   t.same(app.readSessionCookie(refreshed), { username: 'alice', _permanent: true }, 'the refresh of a permanent session is not lost on a 304')

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import fastifyEtag from '@fastify/etag'
 import t from 'tap'
-import { buildApp, expectSessionValue, setCookies } from './helpers.js'
+import { buildApp, expectSessionValue, NOW, setCookies, stubClock } from './helpers.js'
 
 const SESSION_COOKIE = /^session=[\w-]+\.[\w-]+\.[\w-]+; HttpOnly; Path=\/; SameSite=Lax$/
 
@@ -42,12 +42,14 @@ t.test('every way a route can answer carries the session cookie and Vary: Cookie
 })
 
 t.test('a 304 from @fastify/etag keeps the refreshed cookie', async (t) => {
+  const clock = stubClock(t, NOW)
   const { app } = await buildApp(t, {}, async (app) => {
     await app.register(fastifyEtag)
     app.get('/remember', async (request) => { request.session.permanent = true; return 'ok' })
-    app.get('/page', async () => 'same body every time')
+    app.get('/page', async (request) => `same body every time, permanent: ${String(request.session.permanent)}`)
   })
   const cookies = { session: expectSessionValue(await app.inject('/remember')) }
+  clock.seconds += 1
   const first = await app.inject({ url: '/page', cookies })
   const etag = first.headers.etag as string
   const notModified = await app.inject({ url: '/page', cookies, headers: { 'if-none-match': etag } })

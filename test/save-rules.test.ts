@@ -1,5 +1,8 @@
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { addLoginRoutes, buildApp, expectSessionValue, FORMATS_UNDER_TEST, sessionValue, setCookies } from './helpers.js'
+import { addLoginRoutes, buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, SECRET, sessionValue, setCookies, signRaw, stubClock, whoami } from './helpers.js'
+
+const OLD_SECRET = 'an-older-secret-of-at-least-32-bytes'
 
 for (const format of FORMATS_UNDER_TEST) {
   t.test(`the cookie is sent only when the session changed (${format} format)`, async (t) => {
@@ -127,4 +130,32 @@ t.test('a value made unstorable after set fails the response through the error h
     t.same(setCookies(response), [])
   }
   t.ok(logs.some((line) => line.level === 50 && /cannot be stored/.test(JSON.stringify(line))), 'the error is logged')
+})
+
+t.test('a route that never touches the session leaves its cookie as it came: not verified, refreshed, re-signed or deleted', async (t) => {
+  const clock = stubClock(t, NOW)
+  const routes = (app: FastifyInstance) => {
+    addLoginRoutes(app)
+    app.get('/untouched', async () => 'ok')
+  }
+  const { app: oldApp } = await buildApp(t, { secret: OLD_SECRET }, routes)
+  const oldSecretCookie = expectSessionValue(await oldApp.inject('/login?permanent=1'))
+  const { app, logs } = await buildApp(t, { secret: [SECRET, OLD_SECRET] }, routes)
+  const forged = signRaw(Buffer.from('{"user":"admin"}').toString('base64url'), NOW, 'another-secret-of-at-least-32-bytes')
+  clock.seconds += 60
+  for (const [name, cookie] of [['a permanent session', oldSecretCookie], ['a forged cookie', forged]] as const) {
+    logs.length = 0
+    const untouched = await app.inject({ url: '/untouched', cookies: { session: cookie } })
+    t.same(setCookies(untouched), [], `${name}: no cookie sent`)
+    t.equal(untouched.headers.vary, undefined, `${name}: no Vary`)
+    t.same(logs.filter((line) => line.reason !== undefined), [], `${name}: not even verified`)
+  }
+  const touched = await app.inject({ url: '/whoami', cookies: { session: oldSecretCookie } })
+  t.equal(touched.body, 'ann')
+  t.match(setCookies(touched), [/Max-Age=2678400/], 'the first route that uses it refreshes it, under the current secret')
+  t.equal(await whoami(app, expectSessionValue(touched)), 'ann')
+  t.equal(await whoami(oldApp, expectSessionValue(touched)), 'nobody', 'signed with the current secret, which the old app does not know')
+  const deleted = await app.inject({ url: '/whoami', cookies: { session: forged } })
+  t.match(setCookies(deleted), [/^session=; Expires=Thu, 01 Jan 1970/], 'the first route that uses it deletes a bad one')
+  t.match(logs, [{ reason: 'bad-signature' }])
 })
