@@ -70,6 +70,7 @@ export interface RedisConnectionOverride {
   lazyConnect: false
   enableOfflineQueue?: false
   autoResendUnfulfilledCommands?: false
+  autoResubscribe?: false
 }
 
 export interface RedisConnectionLike {
@@ -179,7 +180,10 @@ export function redisRevocationStore (options: RedisRevocationStoreOptions): Rev
       return entries
     },
     async follow (follower) {
-      const following = client.duplicate({ lazyConnect: false })
+      // Subscribed again by the 'ready' handler below, not by ioredis itself: its own
+      // resubscribe has no handler, so a connection closed before the reply came would end
+      // the process with an unhandled rejection.
+      const following = client.duplicate({ lazyConnect: false, autoResubscribe: false })
       subscriber = following
       const writing = client.duplicate({ lazyConnect: false, enableOfflineQueue: false, autoResendUnfulfilledCommands: false })
       writer = writing
@@ -192,8 +196,7 @@ export function redisRevocationStore (options: RedisRevocationStoreOptions): Rev
         const entry = entryOf(message.slice(colon + 1), Number(message.slice(0, colon)))
         if (entry !== undefined) follower.entry(entry)
       })
-      // ioredis subscribes again on its own after a reconnect; subscribing here too means that once
-      // the reply is in, the subscription is live, so a load started after it misses nothing.
+      // Once the reply to this subscribe is in, the subscription is live, so a load started after it misses nothing.
       following.on('ready', () => {
         if (!listening) return
         following.subscribe(channel).then(() => follower.reconnected(), (error: Error) => follower.error(error))

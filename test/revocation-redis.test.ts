@@ -82,6 +82,9 @@ t.test('after a reconnect the mirror catches up with what it missed', async (t) 
   t.equal(await whoami(a.app, cookie), 'ann', 'cut off from Redis, instance A has not heard of it')
   await relay.restore()
   t.ok(await waitFor(async () => await whoami(a.app, cookie) === 'nobody', RECONNECT_BUDGET_MS), 'back online, A loads the list again and refuses')
+  const bob = expectSessionValue(await a.app.inject({ url: '/login', query: { user: 'bob' } }))
+  await b.app.revokeUser('bob')
+  t.ok(await waitFor(async () => await whoami(a.app, bob) === 'nobody', PROPAGATION_BOUND_MS, 1), 'and is subscribed again: a revocation made after the reconnect reaches it within the bound')
 })
 
 t.test('with persistence on, the list survives a Redis restart', async (t) => {
