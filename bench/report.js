@@ -8,7 +8,7 @@ const { existsSync, readFileSync, writeFileSync } = require('node:fs')
 const os = require('node:os')
 const { join } = require('node:path')
 const { ratioChartSvg } = require('./chart.js')
-const { COLD_COOKIE_COUNT, DUPLICATE_COOKIE_COUNT, DUPLICATE_HEADER_BYTES, ROUTES, VARIANTS } = require('./variants.js')
+const { COLD_COOKIE_COUNT, UNTOUCHED_COLD_COOKIE_COUNT, MANY_USERS_COUNT, VISIT_READS, DUPLICATE_COOKIE_COUNT, DUPLICATE_HEADER_BYTES, ROUTES, VARIANTS } = require('./variants.js')
 
 const RESULTS_FILE = join(__dirname, 'RESULTS.md')
 const CHART_FILE = join(__dirname, 'ratios.svg')
@@ -31,15 +31,32 @@ function bareRouteFor (route) {
   return route === 'permanent-read' ? 'read' : route
 }
 
+const serverMicroseconds = (run) => run.serverCores * 1e6 / run.requestsPerSecond
+
+/** How `run` compares with `base`: by req/s (higher is better), or by server CPU per request (base µs ÷ run µs, higher is better). */
+const MEASURES = {
+  throughput: (run, base) => run.requestsPerSecond / base.requestsPerSecond,
+  cpu: (run, base) => serverMicroseconds(base) / serverMicroseconds(run)
+}
+
 /** Per-round ratios of one (variant, route) to another, over the rounds that have both. */
-function roundRatios (runs, variant, route, baseVariant, baseRoute) {
+function roundRatios (runs, variant, route, baseVariant, baseRoute, measure = 'throughput') {
   const ratios = []
   for (const run of runs) {
     if (run.variant !== variant || run.route !== route) continue
     const base = runs.find((other) => other.variant === baseVariant && other.route === baseRoute && other.round === run.round)
-    if (base !== undefined) ratios.push(run.requestsPerSecond / base.requestsPerSecond)
+    if (base !== undefined) ratios.push(MEASURES[measure](run, base))
   }
   return ratios
+}
+
+/** The share of verifications our codecs answered from their cache, over a row's runs; undefined for the peers. */
+function hitRate (own) {
+  const counted = own.filter((run) => run.cache !== undefined && run.cache !== 'n/a')
+  if (counted.length === 0) return undefined
+  const hits = counted.reduce((sum, run) => sum + run.cache.hits, 0)
+  const total = hits + counted.reduce((sum, run) => sum + run.cache.misses, 0)
+  return total === 0 ? undefined : hits / total
 }
 
 function summarise (runs) {
@@ -49,6 +66,7 @@ function summarise (runs) {
       const own = runs.filter((run) => run.variant === variant && run.route === route)
       if (own.length === 0) continue
       const ratios = roundRatios(runs, variant, route, 'bare', bareRouteFor(route))
+      const cpuRatios = roundRatios(runs, variant, route, 'bare', bareRouteFor(route), 'cpu')
       rows.push({
         variant,
         label,
@@ -57,7 +75,9 @@ function summarise (runs) {
         requestsPerSecond: median(own.map((run) => run.requestsPerSecond)),
         latencyP99Ms: median(own.map((run) => run.latencyP99Ms)),
         serverCores: median(own.map((run) => run.serverCores)),
-        serverMicrosecondsPerRequest: median(own.map((run) => run.serverCores * 1e6 / run.requestsPerSecond)),
+        serverMicrosecondsPerRequest: median(own.map(serverMicroseconds)),
+        cpuRatio: cpuRatios.length > 0 ? median(cpuRatios) : NaN,
+        cacheHitRate: hitRate(own),
         loadCores: median(own.map((run) => run.loadCores)),
         ratio: ratios.length > 0 ? median(ratios) : NaN,
         low: Math.min(...ratios),
@@ -71,7 +91,17 @@ function summarise (runs) {
 function targets (runs, rows, codec) {
   const ratioOf = (variant, route) => rows.find((row) => row.variant === variant && row.route === route)?.ratio ?? NaN
   const versusSecureSession = (route, peerRoute, variant = 'ours') => median(roundRatios(runs, variant, route, 'secure-session', peerRoute))
+  // Issue #12's targets are in server CPU per request (the other side's µs ÷ ours), so that a load generator at its limit does not hide them.
+  const byCpu = (variant, route, baseVariant, baseRoute) => median(roundRatios(runs, variant, route, baseVariant, baseRoute, 'cpu'))
   const list = [
+    { target: '#12 read-cold ≥ 1.1 × @fastify/secure-session read (server µs)', value: byCpu('ours', 'read-cold', 'secure-session', 'read'), goal: 1.1 },
+    { target: '#12 many-users ≥ 1.3 × @fastify/secure-session many-users (server µs)', value: byCpu('ours', 'many-users', 'secure-session', 'many-users'), goal: 1.3 },
+    { target: '#12 flask write ≥ 1.0 × @fastify/secure-session write (server µs)', value: byCpu('ours-flask', 'write', 'secure-session', 'write'), goal: 1.0 },
+    { target: '#12 write ≥ 0.70 × bare (server µs)', value: byCpu('ours', 'write', 'bare', 'write'), goal: 0.70 },
+    { target: '#12 untouched ≥ 0.97 × @fastify/cookie untouched (server µs)', value: byCpu('ours', 'untouched', 'cookie', 'untouched'), goal: 0.97 },
+    { target: '#12 untouched-cold ≥ 0.97 × @fastify/cookie untouched-cold (server µs)', value: byCpu('ours', 'untouched-cold', 'cookie', 'untouched-cold'), goal: 0.97 },
+    { target: '(not a target) encrypted many-users vs @fastify/secure-session (server µs)', value: byCpu('ours-encrypted', 'many-users', 'secure-session', 'many-users'), goal: undefined },
+    { target: '(not a target) flask many-users vs @fastify/secure-session (server µs)', value: byCpu('ours-flask', 'many-users', 'secure-session', 'many-users'), goal: undefined },
     { target: 'untouched ≥ 0.95 × bare', value: ratioOf('ours', 'untouched'), goal: 0.95 },
     { target: 'read ≥ 0.90 × bare', value: ratioOf('ours', 'read'), goal: 0.90 },
     { target: 'write ≥ 0.75 × bare', value: ratioOf('ours', 'write'), goal: 0.75 },
@@ -120,7 +150,8 @@ function gitCommit () {
 const format = {
   rps: (value) => Math.round(value).toLocaleString('en-US'),
   ratio: (value) => (Number.isNaN(value) ? '–' : value.toFixed(2)),
-  cores: (value) => value.toFixed(2)
+  cores: (value) => value.toFixed(2),
+  percent: (value) => (value === undefined ? '' : `${(100 * value).toFixed(0)} %`)
 }
 
 function markdown (settings, runs, rows, checks, codec) {
@@ -148,18 +179,21 @@ function markdown (settings, runs, rows, checks, codec) {
     '',
     'The ratio is the median over rounds of (server req/s ÷ bare Fastify req/s on the same route in the same round); `permanent-read` is divided by bare `read`. ' +
       `All clients send the same cookie, except on \`read-cold\`, where ${COLD_COOKIE_COUNT} distinct cookies (about twice what the verification cache holds) are spread over the connections so that nearly every request verifies an HMAC, ` +
+      `on \`untouched-cold\`, where ${UNTOUCHED_COLD_COOKIE_COUNT} distinct cookies are spread the same way over a route that never touches the session, ` +
+      `on \`many-users\`, where ${MANY_USERS_COUNT} users, each with its own cookie jar, make visits of ${VISIT_READS} reads and a write on a permanent session, each request sending exactly the cookie the user last received (the connections take users from one queue, so visits interleave; the peers renew their session on every response as ours does: secure-session with \`touch()\`, @fastify/session with \`rolling\`, @fastify/cookie by setting the signed cookie again), ` +
       `and on \`duplicate-cookies\`, an attack on a route that never touches the session: up to ${DUPLICATE_COOKIE_COUNT} distinct forged \`session=\` cookies with signatures of the right length, at most ${DUPLICATE_HEADER_BYTES} bytes of Cookie header. ` +
+      '`× bare by CPU` is the median over rounds of (bare µs ÷ server µs per request on the same route); `cache hits` is the share of our verifications answered by the cache of recent verifications and sealed cookies during the measured part. ' +
       'Server CPU near 1.0 core means the server was the bottleneck; load CPU near 1.0 means autocannon was, and then req/s understates the server: ' +
       'the server µs per request (its CPU time ÷ requests) is the cross-check that does not depend on which side was the limit.',
     '',
     '### Throughput and latency',
     '',
-    '| server | route | req/s (median) | × bare (median, min..max) | p99 ms | server CPU | load CPU | server µs/request |',
-    '|---|---|---:|---|---:|---:|---:|---:|'
+    '| server | route | req/s (median) | × bare (median, min..max) | p99 ms | server CPU | load CPU | server µs/request | × bare by CPU | cache hits |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|'
   ]
   for (const row of rows) {
     const range = Number.isFinite(row.low) ? ` (${format.ratio(row.low)}..${format.ratio(row.high)})` : ''
-    lines.push(`| ${row.label} | ${row.route} | ${format.rps(row.requestsPerSecond)} | **${format.ratio(row.ratio)}**${range} | ${row.latencyP99Ms} | ${format.cores(row.serverCores)} | ${format.cores(row.loadCores)} | ${row.serverMicrosecondsPerRequest.toFixed(1)} |`)
+    lines.push(`| ${row.label} | ${row.route} | ${format.rps(row.requestsPerSecond)} | **${format.ratio(row.ratio)}**${range} | ${row.latencyP99Ms} | ${format.cores(row.serverCores)} | ${format.cores(row.loadCores)} | ${row.serverMicrosecondsPerRequest.toFixed(1)} | ${format.ratio(row.cpuRatio)} | ${format.percent(row.cacheHitRate)} |`)
   }
   lines.push('', '### Targets', '', '| target | measured | |', '|---|---:|---|')
   for (const check of checks) lines.push(`| ${check.target} | ${format.ratio(check.value)} | ${check.verdict} |`)
@@ -175,9 +209,9 @@ function markdown (settings, runs, rows, checks, codec) {
 }
 
 function printTable (rows, checks) {
-  process.stdout.write(`\n${'server'.padEnd(40)} ${'route'.padEnd(15)} ${'req/s'.padStart(7)}  × bare (min..max)    p99 ms  server µs/req\n`)
+  process.stdout.write(`\n${'server'.padEnd(40)} ${'route'.padEnd(15)} ${'req/s'.padStart(7)}  × bare (min..max)    p99 ms  server µs/req  ×bare CPU  hits\n`)
   for (const row of rows) {
-    process.stdout.write(`${row.label.padEnd(40)} ${row.route.padEnd(15)} ${format.rps(row.requestsPerSecond).padStart(7)}  ${format.ratio(row.ratio)} (${format.ratio(row.low)}..${format.ratio(row.high)})  ${String(row.latencyP99Ms).padStart(6)}  ${row.serverMicrosecondsPerRequest.toFixed(1).padStart(6)}\n`)
+    process.stdout.write(`${row.label.padEnd(40)} ${row.route.padEnd(15)} ${format.rps(row.requestsPerSecond).padStart(7)}  ${format.ratio(row.ratio)} (${format.ratio(row.low)}..${format.ratio(row.high)})  ${String(row.latencyP99Ms).padStart(6)}  ${row.serverMicrosecondsPerRequest.toFixed(1).padStart(6)}  ${format.ratio(row.cpuRatio).padStart(9)}  ${format.percent(row.cacheHitRate)}\n`)
   }
   process.stdout.write('\n')
   for (const check of checks) process.stdout.write(`${check.target.padEnd(70)} ${format.ratio(check.value).padStart(6)}  ${check.verdict}\n`)

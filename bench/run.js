@@ -61,7 +61,7 @@ function stop (child) {
 
 async function measureOnce (variant, route, settings) {
   const gate = settings.quietGate ? await waitForQuiet() : { waitedMs: 0, quiet: false }
-  const server = pinned(SERVER_CPU, 'server.js', [variant])
+  const server = pinned(SERVER_CPU, 'server.js', [variant, route])
   try {
     const port = Number(await lines(server)())
     const job = { port, route, connections: CONNECTIONS, warmupSeconds: settings.warmupSeconds, durationSeconds: settings.durationSeconds }
@@ -97,6 +97,12 @@ function runCodecBenchmark (quick) {
     child.stdout.on('data', (chunk) => { output += chunk })
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(output)) : reject(new Error(`codec.js exited with ${code}`))))
   })
+}
+
+/** For our plugin: the share of verifications the cache answered during the measured part. */
+function hitRateText (cache) {
+  if (cache === undefined || cache === 'n/a' || cache.hits + cache.misses === 0) return ''
+  return `  cache hits ${(100 * cache.hits / (cache.hits + cache.misses)).toFixed(0)} %`
 }
 
 function readRuns (file) {
@@ -151,7 +157,7 @@ async function main () {
         const run = { kind: 'run', round, route, variant, ...(await measure(variant, route, settings)) }
         runs.push(run)
         appendFileSync(resultsFile, JSON.stringify(run) + '\n')
-        process.stdout.write(`round ${round + 1}/${settings.rounds} ${route.padEnd(14)} ${variant.padEnd(14)} ${Math.round(run.requestsPerSecond).toString().padStart(6)} req/s  p99 ${run.latencyP99Ms} ms  server ${run.serverCores.toFixed(2)}  load ${run.loadCores.toFixed(2)}  foreign ${run.foreignCores.toFixed(2)}  steal ${run.stealCores.toFixed(2)} cores\n`)
+        process.stdout.write(`round ${round + 1}/${settings.rounds} ${route.padEnd(14)} ${variant.padEnd(14)} ${Math.round(run.requestsPerSecond).toString().padStart(6)} req/s  p99 ${run.latencyP99Ms} ms  server ${run.serverCores.toFixed(2)}  load ${run.loadCores.toFixed(2)}  foreign ${run.foreignCores.toFixed(2)}  steal ${run.stealCores.toFixed(2)} cores${hitRateText(run.cache)}\n`)
       }
     }
   }

@@ -1,8 +1,10 @@
 'use strict'
 
-// One benchmark server: `node bench/server.js <variant>`. It listens on 127.0.0.1 on a free
+// One benchmark server: `node bench/server.js <variant> [route]`. It listens on 127.0.0.1 on a free
 // port and prints that port on stdout. `/login` hands out a session cookie; the load generator
-// fetches the cookies it needs from there, over HTTP, before it starts.
+// fetches the cookies it needs from there, over HTTP, before it starts. The route only matters
+// for `many-users`, whose peers are registered with permanent sessions. `/bench/cache-counters`
+// tells the load generator how often our codecs found a cookie in their cache.
 
 const { spawn } = require('node:child_process')
 const { mkdtempSync, rmSync } = require('node:fs')
@@ -12,7 +14,7 @@ const { join } = require('node:path')
 const Fastify = require('fastify')
 const { resolveOptions } = require('../dist/lib/options.js')
 const { createSessionCodec } = require('../dist/lib/formats.js')
-const { VARIANTS, SESSION_DATA, BULK_TEXT } = require('./variants.js')
+const { VARIANTS, SESSION_DATA, BULK_TEXT, PERMANENT_SECONDS } = require('./variants.js')
 
 const SECRET = 'bench-secret-0123456789-0123456789-0123456789'
 const SECURE_SESSION_KEY = Buffer.alloc(32, 7)
@@ -34,7 +36,11 @@ const SESSION_GET_SET_ROUTES = {
   }
 }
 
-/** Each variant: how to register its session machinery, and the route bodies in its own API. */
+/**
+ * Each variant: how to register its session machinery (with `permanent`, sessions that last
+ * PERMANENT_SECONDS and are renewed on every response), and the route bodies in its own API.
+ * `rollingRead`, where a plugin does not renew a permanent session by itself, is its read that does.
+ */
 const SETUPS = {
   bare: {
     async register () {},
@@ -47,6 +53,7 @@ const SETUPS = {
     write () {}
   },
   ours: {
+    usesOurCodec: true,
     async register (app, { format, split }) {
       await app.register(require('../dist/index.js'), { secret: SECRET, format, oversizedCookie: split ? 'split' : 'error' })
     },
@@ -57,6 +64,7 @@ const SETUPS = {
     }
   },
   revocation: {
+    usesOurCodec: true,
     async register (app, { format }) {
       const Redis = require('ioredis')
       // ioredis retries until redis-server listens; its refusals meanwhile are expected.
@@ -74,29 +82,46 @@ const SETUPS = {
     ...SESSION_GET_SET_ROUTES
   },
   'secure-session': {
-    async register (app) {
-      await app.register(require('@fastify/secure-session'), { key: SECURE_SESSION_KEY, cookie: { path: '/', httpOnly: true } })
+    async register (app, variant, { permanent }) {
+      // Its session expires `expiry` seconds after the last `touch()`; the cookie's Max-Age makes the browser keep it as long.
+      const lifetime = permanent ? { expiry: PERMANENT_SECONDS, cookie: { path: '/', httpOnly: true, maxAge: PERMANENT_SECONDS } } : { cookie: { path: '/', httpOnly: true } }
+      await app.register(require('@fastify/secure-session'), { key: SECURE_SESSION_KEY, ...lifetime })
     },
-    ...SESSION_GET_SET_ROUTES
+    ...SESSION_GET_SET_ROUTES,
+    // touch() stamps the session anew, so it is encrypted and sent again.
+    rollingRead (request) {
+      request.session.touch()
+      return this.read(request)
+    }
   },
   session: {
-    async register (app) {
+    async register (app, variant, { permanent }) {
       await app.register(require('@fastify/cookie'))
       // secure: false because the benchmark speaks plain http; with the default the session is never saved.
-      await app.register(require('@fastify/session'), { secret: SECRET, cookie: { secure: false } })
+      // Its default `rolling: true` saves the session and sets the cookie again on every response.
+      const lifetime = permanent ? { maxAge: PERMANENT_SECONDS * 1000 } : {}
+      await app.register(require('@fastify/session'), { secret: SECRET, cookie: { secure: false, ...lifetime } })
     },
     ...SESSION_GET_SET_ROUTES
   },
   cookie: {
-    async register (app) {
+    async register (app, variant, { permanent }) {
+      this.cookieOptions = { signed: true, path: '/', httpOnly: true, ...(permanent ? { maxAge: PERMANENT_SECONDS } : {}) }
       await app.register(require('@fastify/cookie'), { secret: SECRET })
     },
     login (request, reply, data) {
-      reply.setCookie('session', JSON.stringify(data), { signed: true, path: '/', httpOnly: true })
+      reply.setCookie('session', JSON.stringify(data), this.cookieOptions)
     },
     read (request, reply) {
       const data = openSignedCookie(request)
       if (data === null) return reply.code(401).send()
+      return JSON.stringify({ username: data.username })
+    },
+    // The cookie is signed and set again, as a permanent session is renewed.
+    rollingRead (request, reply) {
+      const data = openSignedCookie(request)
+      if (data === null) return reply.code(401).send()
+      reply.setCookie('session', JSON.stringify(data), this.cookieOptions)
       return JSON.stringify({ username: data.username })
     },
     // Read-modify-write, as the session plugins do: verify and parse, change two keys, sign.
@@ -104,7 +129,7 @@ const SETUPS = {
       const data = openSignedCookie(request) ?? {}
       data.theme = 'dark'
       data.visits = visits
-      reply.setCookie('session', JSON.stringify(data), { signed: true, path: '/', httpOnly: true })
+      reply.setCookie('session', JSON.stringify(data), this.cookieOptions)
     }
   }
 }
@@ -126,6 +151,35 @@ async function startRedis () {
   return port
 }
 
+/**
+ * Our codecs, each noticed the first time it verifies a cookie (by wrapping
+ * `SessionCodec.prototype.verify`), so that their cache counters can be read.
+ */
+function watchOurCodecs () {
+  const { SessionCodec } = require('../dist/lib/codec.js')
+  const codecs = new Set()
+  const verify = SessionCodec.prototype.verify
+  SessionCodec.prototype.verify = function watchedVerify (...args) {
+    codecs.add(this)
+    return verify.apply(this, args)
+  }
+  return codecs
+}
+
+/**
+ * The summed `cacheCounters` ({ hits, misses }: a hit is a cookie the codec already knew, a miss
+ * a full verification) of the codecs, or null when the codecs do not count.
+ */
+function cacheCountersOf (codecs) {
+  const sum = { hits: 0, misses: 0 }
+  for (const { cacheCounters } of codecs) {
+    if (cacheCounters === undefined) return null
+    sum.hits += cacheCounters.hits
+    sum.misses += cacheCounters.misses
+  }
+  return sum
+}
+
 function openSignedCookie (request) {
   const cookie = request.cookies.session
   if (cookie === undefined) return null
@@ -134,17 +188,19 @@ function openSignedCookie (request) {
 }
 
 async function main () {
-  const [variantName] = process.argv.slice(2)
+  const [variantName, route] = process.argv.slice(2)
   const variant = VARIANTS[variantName]
   if (variant === undefined) throw new Error(`unknown variant ${variantName}; known: ${Object.keys(VARIANTS).join(', ')}`)
   const setup = SETUPS[variant.setup]
+  const ourCodecs = setup.usesOurCodec ? watchOurCodecs() : undefined
   const app = Fastify({ logger: false })
-  await setup.register(app, variant)
+  await setup.register(app, variant, { permanent: route === 'many-users' })
   let visits = 0
 
   app.get('/login', (request, reply) => {
     const data = { ...SESSION_DATA, user_id: Number(request.query.id ?? SESSION_DATA.user_id), ...(request.query.bulk === '1' ? { bulk: BULK_TEXT } : {}) }
-    if (request.query.permanent === '1') setup.permanentLogin(request, reply, data)
+    // The peers' sessions are permanent by their registration (see `register`); ours by a flag in the session.
+    if (request.query.permanent === '1' && setup.permanentLogin !== undefined) setup.permanentLogin(request, reply, data)
     else setup.login(request, reply, data)
     reply.type('application/json')
     return OK_REPLY
@@ -161,21 +217,28 @@ async function main () {
     reply.type('application/json')
     return setup.read(request, reply)
   })
+  app.get('/many-users/read', (request, reply) => {
+    reply.type('application/json')
+    return setup.rollingRead === undefined ? setup.read(request, reply) : setup.rollingRead(request, reply)
+  })
   app.get('/split-read', (request, reply) => {
     reply.type('application/json')
     return setup.read(request, reply)
   })
-  for (const path of ['/write', '/split-write']) {
+  for (const path of ['/write', '/split-write', '/many-users/write']) {
     app.get(path, (request, reply) => {
       setup.write(request, reply, ++visits)
       reply.type('application/json')
       return OK_REPLY
     })
   }
-  app.get('/untouched', (request, reply) => {
-    reply.type('application/json')
-    return OK_REPLY
-  })
+  for (const path of ['/untouched', '/untouched-cold']) {
+    app.get(path, (request, reply) => {
+      reply.type('application/json')
+      return OK_REPLY
+    })
+  }
+  app.get('/bench/cache-counters', () => ({ counting: ourCodecs !== undefined, counters: ourCodecs === undefined ? null : cacheCountersOf(ourCodecs) }))
   app.get('/duplicate-cookies', (request, reply) => {
     reply.type('application/json')
     return OK_REPLY
