@@ -223,10 +223,14 @@ export class SessionCodec {
     return verified.flatRecord === undefined ? this.serializer.loadJson(verified.json) as SessionRecord : new Map(verified.flatRecord)
   }
 
-  /** The cookie value for `record`, remembered: the user's next request brings it back. */
-  seal (record: SessionRecord, nowSeconds: number): string {
+  /**
+   * The cookie value for `record`, remembered: the user's next request brings it back. When the
+   * JSON is the one the incoming cookie (`incoming`) carried, as after setting values to what they
+   * were, its payload is sealed again as it came, with no zlib work.
+   */
+  seal (record: SessionRecord, nowSeconds: number, incoming?: VerifiedCookie): string {
     const json = this.serializer.dumpJson(record)
-    const payload = this.#payloadEncoding.encodePayload(json)
+    const payload = incoming?.json === json ? incoming.payload : this.#payloadEncoding.encodePayload(json)
     const cookieValue = this.#sealer.seal(payload, nowSeconds)
     this.#remember(cookieValue, { payload: payloadWithin(cookieValue, payload), json, timestampSeconds: nowSeconds })
     return cookieValue

@@ -240,7 +240,7 @@ export class CookieSessionInterface {
     const revocable = this.#codec.revocationUserKey !== undefined
     if (this.#codec.tracksIssuedAt && !record.has(ISSUED_AT_KEY)) record.set(ISSUED_AT_KEY, revocable ? nowMilliseconds() / 1000 : signedAtSeconds)
     if (revocable && typeof record.get(SESSION_ID_KEY) !== 'string') record.set(SESSION_ID_KEY, session.pendingId)
-    return this.#codec.seal(record, signedAtSeconds)
+    return this.#codec.seal(record, signedAtSeconds, session.incomingCookie)
   }
 
   /** False for a cookie made before its stamps were asked for (the start, the id): it gets them on this response. */

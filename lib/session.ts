@@ -284,6 +284,11 @@ export class Session<Data extends object = Record<string, unknown>> {
     return changedInPlace
   }
 
+  /** @internal The incoming cookie, if one verified, whatever became of the data since. */
+  get incomingCookie (): VerifiedCookie | undefined {
+    return this.#verified
+  }
+
   /** @internal The verified incoming cookie when the data is still exactly what it carried, so it can be re-signed as it is. */
   unchangedCookie (): VerifiedCookie | undefined {
     return this.#everChanged || this.detectChanges() ? undefined : this.#verified
