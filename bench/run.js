@@ -1,6 +1,6 @@
 'use strict'
 
-// `npm run bench` (full, about 16 minutes) or `npm run bench -- --quick` (about 4 minutes, prints only).
+// `npm run bench` (full: 5 rounds, about 40 minutes; `--rounds 3` about 25) or `npm run bench -- --quick` (prints only).
 // Other options: --rounds N, --seconds N (measured), --warmup N, --variants a,b, --routes a,b,
 // --no-codec, --no-quiet-gate (only to debug the harness on a busy machine), --report <results .jsonl> (rebuild the report from a finished run, measure nothing).
 //
