@@ -254,7 +254,7 @@ export class Session<Data extends object = Record<string, unknown>> {
 
   /** @internal `permanent` without counting as an access. */
   get isPermanent (): boolean {
-    return this.#record === undefined ? this.#verified?.permanent === true : this.#record.get(PERMANENT_KEY) === true
+    return this.#data().get(PERMANENT_KEY) === true
   }
 
   /** @internal True once the route used the session (read or changed it): only then is its cookie verified at the end of the request. */
@@ -264,7 +264,7 @@ export class Session<Data extends object = Record<string, unknown>> {
 
   /** @internal Flask's "empty": no keys at all (`_permanent` alone is not empty). */
   get isEmpty (): boolean {
-    return this.#record === undefined ? this.#verified === undefined : this.#record.size === 0
+    return this.#data().size === 0
   }
 
   /**

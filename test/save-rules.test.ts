@@ -159,3 +159,20 @@ t.test('a route that never touches the session leaves its cookie as it came: not
   t.match(setCookies(deleted), [/^session=; Expires=Thu, 01 Jan 1970/], 'the first route that uses it deletes a bad one')
   t.match(logs, [{ reason: 'bad-signature' }])
 })
+
+t.test('session.modified = true alone, without reading the session, sends the cookie again as it came', async (t) => {
+  const clock = stubClock(t, NOW)
+  const { app } = await buildApp(t, {}, (app) => {
+    addLoginRoutes(app)
+    app.get('/force', async (request) => {
+      request.session.modified = true
+      return 'ok'
+    })
+  })
+  const login = expectSessionValue(await app.inject('/login?permanent=1'))
+  clock.seconds += 10
+  const forced = await app.inject({ url: '/force', cookies: { session: login } })
+  t.match(setCookies(forced), [/^session=[\w.-]+; Expires=.*; Max-Age=2678400;/], 'still permanent')
+  t.equal(await whoami(app, expectSessionValue(forced)), 'ann', 'with the same data')
+  t.match(setCookies(await app.inject('/force')), [/^session=; Expires=Thu, 01 Jan 1970/], 'an empty session marked modified is deleted, as in Flask')
+})
