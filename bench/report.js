@@ -59,6 +59,12 @@ function hitRate (own) {
   return total === 0 ? undefined : hits / total
 }
 
+/** On many-users: the median share of responses that sent the user a new cookie (a peer renewing on every response: 1). */
+function cookiesSetPerResponse (own) {
+  const measured = own.filter((run) => run.responsesSettingCookies !== undefined)
+  return measured.length === 0 ? undefined : median(measured.map((run) => run.responsesSettingCookies))
+}
+
 function summarise (runs) {
   const rows = []
   for (const route of ROUTES) {
@@ -78,6 +84,7 @@ function summarise (runs) {
         serverMicrosecondsPerRequest: median(own.map(serverMicroseconds)),
         cpuRatio: cpuRatios.length > 0 ? median(cpuRatios) : NaN,
         cacheHitRate: hitRate(own),
+        cookiesSetPerResponse: cookiesSetPerResponse(own),
         loadCores: median(own.map((run) => run.loadCores)),
         ratio: ratios.length > 0 ? median(ratios) : NaN,
         low: Math.min(...ratios),
@@ -182,18 +189,19 @@ function markdown (settings, runs, rows, checks, codec) {
       `on \`untouched-cold\`, where ${UNTOUCHED_COLD_COOKIE_COUNT} distinct cookies are spread the same way over a route that never touches the session, ` +
       `on \`many-users\`, where ${MANY_USERS_COUNT} users, each with its own cookie jar, make visits of ${VISIT_READS} reads and a write on a permanent session, each request sending exactly the cookie the user last received (the connections take users from one queue, so visits interleave; the peers renew their session on every response as ours does: secure-session with \`touch()\`, @fastify/session with \`rolling\`, @fastify/cookie by setting the signed cookie again), ` +
       `and on \`duplicate-cookies\`, an attack on a route that never touches the session: up to ${DUPLICATE_COOKIE_COUNT} distinct forged \`session=\` cookies with signatures of the right length, at most ${DUPLICATE_HEADER_BYTES} bytes of Cookie header. ` +
-      '`× bare by CPU` is the median over rounds of (bare µs ÷ server µs per request on the same route); `cache hits` is the share of our verifications answered by the cache of recent verifications and sealed cookies during the measured part. ' +
+      '`× bare by CPU` is the median over rounds of (bare µs ÷ server µs per request on the same route); `cache hits` is the share of our verifications answered by the cache of recent verifications and sealed cookies during the measured part; ' +
+      '`cookies set` (many-users) is the share of responses that carried a new cookie (ours does not send again an unchanged permanent session it signed in the same second, the peers renew on every response). ' +
       'Server CPU near 1.0 core means the server was the bottleneck; load CPU near 1.0 means autocannon was, and then req/s understates the server: ' +
       'the server µs per request (its CPU time ÷ requests) is the cross-check that does not depend on which side was the limit.',
     '',
     '### Throughput and latency',
     '',
-    '| server | route | req/s (median) | × bare (median, min..max) | p99 ms | server CPU | load CPU | server µs/request | × bare by CPU | cache hits |',
-    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|'
+    '| server | route | req/s (median) | × bare (median, min..max) | p99 ms | server CPU | load CPU | server µs/request | × bare by CPU | cache hits | cookies set |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|'
   ]
   for (const row of rows) {
     const range = Number.isFinite(row.low) ? ` (${format.ratio(row.low)}..${format.ratio(row.high)})` : ''
-    lines.push(`| ${row.label} | ${row.route} | ${format.rps(row.requestsPerSecond)} | **${format.ratio(row.ratio)}**${range} | ${row.latencyP99Ms} | ${format.cores(row.serverCores)} | ${format.cores(row.loadCores)} | ${row.serverMicrosecondsPerRequest.toFixed(1)} | ${format.ratio(row.cpuRatio)} | ${format.percent(row.cacheHitRate)} |`)
+    lines.push(`| ${row.label} | ${row.route} | ${format.rps(row.requestsPerSecond)} | **${format.ratio(row.ratio)}**${range} | ${row.latencyP99Ms} | ${format.cores(row.serverCores)} | ${format.cores(row.loadCores)} | ${row.serverMicrosecondsPerRequest.toFixed(1)} | ${format.ratio(row.cpuRatio)} | ${format.percent(row.cacheHitRate)} | ${format.percent(row.cookiesSetPerResponse)} |`)
   }
   lines.push('', '### Targets', '', '| target | measured | |', '|---|---:|---|')
   for (const check of checks) lines.push(`| ${check.target} | ${format.ratio(check.value)} | ${check.verdict} |`)
@@ -209,9 +217,9 @@ function markdown (settings, runs, rows, checks, codec) {
 }
 
 function printTable (rows, checks) {
-  process.stdout.write(`\n${'server'.padEnd(40)} ${'route'.padEnd(15)} ${'req/s'.padStart(7)}  × bare (min..max)    p99 ms  server µs/req  ×bare CPU  hits\n`)
+  process.stdout.write(`\n${'server'.padEnd(40)} ${'route'.padEnd(15)} ${'req/s'.padStart(7)}  × bare (min..max)    p99 ms  server µs/req  ×bare CPU  hits  cookies set\n`)
   for (const row of rows) {
-    process.stdout.write(`${row.label.padEnd(40)} ${row.route.padEnd(15)} ${format.rps(row.requestsPerSecond).padStart(7)}  ${format.ratio(row.ratio)} (${format.ratio(row.low)}..${format.ratio(row.high)})  ${String(row.latencyP99Ms).padStart(6)}  ${row.serverMicrosecondsPerRequest.toFixed(1).padStart(6)}  ${format.ratio(row.cpuRatio).padStart(9)}  ${format.percent(row.cacheHitRate)}\n`)
+    process.stdout.write(`${row.label.padEnd(40)} ${row.route.padEnd(15)} ${format.rps(row.requestsPerSecond).padStart(7)}  ${format.ratio(row.ratio)} (${format.ratio(row.low)}..${format.ratio(row.high)})  ${String(row.latencyP99Ms).padStart(6)}  ${row.serverMicrosecondsPerRequest.toFixed(1).padStart(6)}  ${format.ratio(row.cpuRatio).padStart(9)}  ${format.percent(row.cacheHitRate).padStart(4)}  ${format.percent(row.cookiesSetPerResponse)}\n`)
   }
   process.stdout.write('\n')
   for (const check of checks) process.stdout.write(`${check.target.padEnd(70)} ${format.ratio(check.value).padStart(6)}  ${check.verdict}\n`)

@@ -105,6 +105,11 @@ function hitRateText (cache) {
   return `  cache hits ${(100 * cache.hits / (cache.hits + cache.misses)).toFixed(0)} %`
 }
 
+/** On many-users: the share of responses that sent the user a new cookie. */
+function cookiesSetText (share) {
+  return share === undefined ? '' : `  cookies set ${(100 * share).toFixed(0)} %`
+}
+
 function readRuns (file) {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
 }
@@ -157,7 +162,7 @@ async function main () {
         const run = { kind: 'run', round, route, variant, ...(await measure(variant, route, settings)) }
         runs.push(run)
         appendFileSync(resultsFile, JSON.stringify(run) + '\n')
-        process.stdout.write(`round ${round + 1}/${settings.rounds} ${route.padEnd(14)} ${variant.padEnd(14)} ${Math.round(run.requestsPerSecond).toString().padStart(6)} req/s  p99 ${run.latencyP99Ms} ms  server ${run.serverCores.toFixed(2)}  load ${run.loadCores.toFixed(2)}  foreign ${run.foreignCores.toFixed(2)}  steal ${run.stealCores.toFixed(2)} cores${hitRateText(run.cache)}\n`)
+        process.stdout.write(`round ${round + 1}/${settings.rounds} ${route.padEnd(14)} ${variant.padEnd(14)} ${Math.round(run.requestsPerSecond).toString().padStart(6)} req/s  p99 ${run.latencyP99Ms} ms  server ${run.serverCores.toFixed(2)}  load ${run.loadCores.toFixed(2)}  foreign ${run.foreignCores.toFixed(2)}  steal ${run.stealCores.toFixed(2)} cores${hitRateText(run.cache)}${cookiesSetText(run.responsesSettingCookies)}\n`)
       }
     }
   }
