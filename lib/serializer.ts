@@ -1,7 +1,7 @@
-import { deflateSync, inflateSync } from 'node:zlib'
 import { UnstorableValueError } from './errors.js'
 import { parseJson, TooDeepError } from './json-parse.js'
 import { Refusal } from './sealer.js'
+import { type Compress, createCompressor, createDecompressor, type Decompress, TooLargeError } from './zlib-stream.js'
 
 export type SessionRecord = Map<string, unknown>
 
@@ -120,6 +120,9 @@ function describe (value: unknown): string {
  */
 export class TaggedJsonSerializer {
   readonly #options: SerializerOptions
+  /** Made at the first payload long enough to try, since each holds zlib's buffers (about 270 KB to compress). */
+  #compress: Compress | undefined
+  #decompress: Decompress | undefined
 
   constructor (options: SerializerOptions) {
     this.#options = options
@@ -172,9 +175,10 @@ export class TaggedJsonSerializer {
       throw new UnstorableValueError(`the session is ${bytes.length} bytes of JSON, over maxJsonBytes (${this.#options.maxJsonBytes}), so it could not be read back; store less in the session (an id, not the record), or raise maxJsonBytes`)
     }
     if (bytes.length >= this.#options.compressFromBytes) {
-      const compressed = deflateSync(bytes)
+      this.#compress ??= createCompressor()
       // Flask's rule: only when it saves at least two bytes.
-      if (compressed.length < bytes.length - 1) return '.' + compressed.toString('base64url')
+      const compressed = this.#compress(bytes, bytes.length - 2)
+      if (compressed !== undefined) return '.' + compressed.toString('base64url')
     }
     return bytes.toString('base64url')
   }
@@ -183,13 +187,14 @@ export class TaggedJsonSerializer {
     const compressed = segment.startsWith('.')
     const base64 = compressed ? segment.slice(1) : segment
     if (base64.length % 4 === 1) return new Refusal('bad-payload', 'payload is not base64url')
-    let bytes = Buffer.from(base64, 'base64url')
+    let bytes: Buffer = Buffer.from(base64, 'base64url')
     if (bytes.length > this.#options.maxJsonBytes) return new Refusal('too-large', `payload is over ${this.#options.maxJsonBytes} bytes`)
     if (compressed) {
+      this.#decompress ??= createDecompressor()
       try {
-        bytes = inflateSync(bytes, { maxOutputLength: this.#options.maxJsonBytes })
-      } catch {
-        return new Refusal('bad-payload', `payload does not decompress to at most ${this.#options.maxJsonBytes} bytes`)
+        bytes = this.#decompress(bytes, this.#options.maxJsonBytes)
+      } catch (error) {
+        return new Refusal('bad-payload', error instanceof TooLargeError ? `payload decompresses to over ${this.#options.maxJsonBytes} bytes` : `payload is not zlib data: ${(error as Error).message}`)
       }
     }
     const json = bytes.toString('utf8')

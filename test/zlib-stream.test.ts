@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto'
+import { deflateSync, inflateSync } from 'node:zlib'
+import t from 'tap'
+import { createCompressor, createDecompressor } from '../lib/zlib-stream.js'
+
+/** A fixed sequence of pseudo-random numbers in [0, 1), so a failure can be replayed. */
+function seededRandom (seed: number): () => number {
+  let state = seed
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648
+    return state / 2147483648
+  }
+}
+
+/** Session-like JSON of many sizes and shapes: repeated words compress, random hex only a little, random bytes not at all. */
+function sampleInputs (): Buffer[] {
+  const random = seededRandom(12)
+  const words = ['user', 'id', 'csrf', 'token', 'alice', 'editor', '_permanent', 'true', '12345', '"', ':', ',']
+  const inputs = [Buffer.alloc(0), Buffer.from('{}'), Buffer.from('{"a":1}'), randomBytes(20_000)]
+  for (let index = 0; index < 400; index++) {
+    const length = Math.floor(random() ** 3 * 16_000)
+    const kind = index % 3
+    if (kind === 0) inputs.push(Buffer.from(Array.from({ length: Math.ceil(length / 5) }, () => words[Math.floor(random() * words.length)]).join('')))
+    else if (kind === 1) inputs.push(Buffer.from(JSON.stringify({ token: randomBytes(Math.ceil(length / 2)).toString('hex') })))
+    else inputs.push(randomBytes(length))
+  }
+  return inputs
+}
+
+const INPUTS = sampleInputs()
+// The public path, as on a Node whose zlib streams had no handle of this shape.
+const WITHOUT_HANDLE = {}
+
+for (const [name, stream] of [['the reused native handle', undefined], ['the fallback to the one-shot calls', WITHOUT_HANDLE]] as const) {
+  t.test(`${name}: the same bytes as deflateSync, or nothing when they would be longer than asked`, async (t) => {
+    const compress = createCompressor(stream)
+    let compared = 0
+    for (const input of INPUTS) {
+      const expected = deflateSync(input)
+      for (const maxBytes of [expected.length, expected.length + 1, input.length - 2, expected.length - 1]) {
+        const actual = compress(input, maxBytes)
+        if (expected.length <= maxBytes ? actual?.equals(expected) !== true : actual !== undefined) {
+          t.fail(`input of ${input.length} bytes, maxBytes ${maxBytes}: ${actual?.length} bytes against deflateSync's ${expected.length}`)
+        }
+        compared++
+      }
+    }
+    t.equal(compared, INPUTS.length * 4, 'every input at four limits')
+  })
+
+  t.test(`${name}: what inflateSync reads, within a limit`, async (t) => {
+    const decompress = createDecompressor(stream)
+    for (const input of INPUTS) {
+      const compressed = deflateSync(input)
+      // A limit is at least one byte (inflateSync's own rule).
+      if (!decompress(compressed, Math.max(1, input.length)).equals(input)) t.fail(`input of ${input.length} bytes`)
+      if (input.length > 1) t.throws(() => decompress(compressed, input.length - 1), { name: 'TooLargeError' })
+    }
+    const hello = deflateSync('hello hello hello')
+    t.throws(() => decompress(Buffer.from('not zlib'), 100), { message: 'incorrect header check' })
+    t.throws(() => decompress(hello.subarray(0, hello.length - 3), 100), { message: 'unexpected end of file' })
+    t.equal(decompress(Buffer.concat([hello, Buffer.from('more')]), 100).toString(), 'hello hello hello', 'bytes after the stream are ignored, as inflateSync and Python do')
+    t.equal(decompress(hello, 100).toString(), 'hello hello hello', 'a failure leaves it ready for the next stream')
+    t.same(inflateSync(hello, { maxOutputLength: 100 }), decompress(hello, 100))
+  })
+}
+
+t.test('a failure that zlib reports while compressing throws, rather than sending a broken stream', async (t) => {
+  const failingHandle = {
+    onerror: (_message: string, _errno: number) => {},
+    reset () {},
+    writeSync () { this.onerror('stream error', -2) }
+  }
+  const compress = createCompressor({ _handle: failingHandle, _writeState: new Uint32Array(2) })
+  t.throws(() => compress(Buffer.from('{"a":1,"b":2}'), 11), { message: 'zlib could not compress: stream error' })
+})
