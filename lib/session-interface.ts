@@ -159,8 +159,7 @@ export class CookieSessionInterface {
     const now = nowSeconds()
     // Unchanged and signed this very second, the refreshed cookie would be the one the browser
     // holds, byte for byte (in the encrypted format, the same content under a new nonce).
-    const alreadyFresh = session.unchangedCookie()?.timestampSeconds === now
-    const refresh = permanent && this.#options.refreshEachRequest && !alreadyFresh
+    const refresh = permanent && this.#options.refreshEachRequest && session.unchangedCookie()?.timestampSeconds !== now
     if (!changed && (sharedCacheable || (!refresh && !resign))) return undefined
     const maxAgeSeconds = permanent ? this.#options.lifetimeSeconds : undefined
     let value: string
