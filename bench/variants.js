@@ -35,7 +35,8 @@ const PERMANENT_SECONDS = 31 * 24 * 3600
  * - write: the route sets two keys, so the cookie is signed again.
  * - untouched: the cookie is sent; the route never touches the session.
  * - permanent-read: as read, with a permanent session (refresh-each-request signs a new cookie every time).
- * - read-cold: as read, but with COLD_COOKIE_COUNT different cookies (our verification cache misses).
+ * - read-cold: as read, but with COLD_COOKIE_COUNT different cookies (our verification cache misses; secure-session,
+ *   which has no cache, runs it too, so its cost with as many distinct cookies can be compared).
  * - duplicate-cookies: an attack, as untouched but the Cookie header repeats `session=` up to
  *   DUPLICATE_COOKIE_COUNT times (at most DUPLICATE_HEADER_BYTES), each a distinct forgery with a
  *   signature of the right length; it should cost about what a normal request does.
@@ -60,7 +61,7 @@ const VARIANTS = {
   'ours-encrypted': { label: 'fastify-cookie-session (encrypted format)', setup: 'ours', format: 'encrypted', routes: ['read', 'read-cold', 'write', 'untouched', 'untouched-cold', 'permanent-read', 'many-users'] },
   'ours-split': { label: 'fastify-cookie-session (10 KB session split in 3 cookies)', setup: 'ours', format: 'default', split: true, routes: ['split-read', 'split-write'] },
   'ours-flask': { label: 'fastify-cookie-session (flask format)', setup: 'ours', format: 'flask', routes: ['read', 'write', 'untouched', 'untouched-cold', 'permanent-read', 'duplicate-cookies', 'many-users'] },
-  'secure-session': { label: '@fastify/secure-session', setup: 'secure-session', routes: ['read', 'write', 'untouched', 'many-users'] },
+  'secure-session': { label: '@fastify/secure-session', setup: 'secure-session', routes: ['read', 'read-cold', 'write', 'untouched', 'many-users'] },
   session: { label: '@fastify/session (memory store)', setup: 'session', routes: ['read', 'write', 'untouched', 'many-users'] },
   cookie: { label: '@fastify/cookie signed cookie', setup: 'cookie', routes: ['read', 'write', 'untouched', 'untouched-cold', 'many-users'] },
   // Ours with revocation on, against a live redis-server that the bench server starts and stops; every request is checked against the local mirror.
