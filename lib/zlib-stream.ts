@@ -18,7 +18,7 @@ const SHORTEST_ZLIB_STREAM_BYTES = 8
 
 /**
  * The native zlib handle inside Node's `Deflate` and `Inflate` streams, as Node's own zlib.js
- * drives it in `deflateSync`. It is not a public API, so `handleOf` checks its shape and each
+ * drives it in `deflateSync`. It is not a public API, so `reusableHandle` checks its shape and each
  * function below falls back to the public one-shot call when it is missing.
  */
 interface NativeZlibHandle {
@@ -27,27 +27,33 @@ interface NativeZlibHandle {
   onerror: (message: string, errno: number) => void
 }
 
-/** The handle with the array its `writeSync` leaves [bytes of output space left, bytes of input left] in. */
+/** A native handle that runs one whole stream per call. */
 interface ReusableHandle {
-  handle: NativeZlibHandle
-  spaceAndInputLeft: Uint32Array
-  /** The message zlib reported during the last write, if any. */
-  takeFailure (): string | undefined
+  /** All the output for `input`, or undefined when it is longer than `maxBytes`; throws what zlib reports, after `failurePrefix`. */
+  run (input: Buffer, maxBytes: number): Buffer | undefined
 }
 
-function handleOf (stream: object): ReusableHandle | undefined {
+function reusableHandle (stream: object, failurePrefix: string): ReusableHandle | undefined {
   const { _handle: handle, _writeState: spaceAndInputLeft } = stream as { _handle?: Partial<NativeZlibHandle>, _writeState?: unknown }
   if (typeof handle?.writeSync !== 'function' || typeof handle.reset !== 'function' || !(spaceAndInputLeft instanceof Uint32Array)) return undefined
+  const native = handle as NativeZlibHandle
   let failure: string | undefined
   // In place of the stream's own handler, which would destroy the stream and the handle with it.
-  handle.onerror = (message) => { failure = message }
+  native.onerror = (message) => { failure = message }
+  let output = Buffer.alloc(0)
   return {
-    handle: handle as NativeZlibHandle,
-    spaceAndInputLeft,
-    takeFailure () {
-      const reported = failure
-      failure = undefined
-      return reported
+    run (input, maxBytes) {
+      if (output.length <= maxBytes) output = Buffer.allocUnsafe(maxBytes + 1)
+      native.reset()
+      native.writeSync(constants.Z_FINISH, input, 0, input.length, output, 0, maxBytes + 1)
+      if (failure !== undefined) {
+        const message = failurePrefix + failure
+        failure = undefined
+        throw new Error(message)
+      }
+      // Room left means zlib finished the stream (Z_FINISH); none means it is longer than maxBytes.
+      const written = maxBytes + 1 - (spaceAndInputLeft[0] as number)
+      return written <= maxBytes ? Buffer.from(output.subarray(0, written)) : undefined
     }
   }
 }
@@ -59,31 +65,15 @@ function handleOf (stream: object): ReusableHandle | undefined {
  * writes the same bytes as `deflateSync` whatever the size of its output buffer.
  */
 export function createCompressor (stream: object = new Deflate()): Compress {
-  const compress = reusedHandleCompressor(stream)
+  const reusable = reusableHandle(stream, 'zlib could not compress: ')
+  const compress: Compress = reusable === undefined
+    ? (input, maxBytes) => {
+        const compressed = deflateSync(input)
+        return compressed.length <= maxBytes ? compressed : undefined
+      }
+    : (input, maxBytes) => reusable.run(input, maxBytes)
   // Below the shortest stream no input can fit: nothing to try (and the native write is never given a negative length).
   return (input, maxBytes) => maxBytes < SHORTEST_ZLIB_STREAM_BYTES ? undefined : compress(input, maxBytes)
-}
-
-function reusedHandleCompressor (stream: object): Compress {
-  const reusable = handleOf(stream)
-  if (reusable === undefined) {
-    return (input, maxBytes) => {
-      const compressed = deflateSync(input)
-      return compressed.length <= maxBytes ? compressed : undefined
-    }
-  }
-  const { handle, spaceAndInputLeft } = reusable
-  let output = Buffer.alloc(0)
-  return (input, maxBytes) => {
-    if (output.length <= maxBytes) output = Buffer.allocUnsafe(maxBytes + 1)
-    handle.reset()
-    handle.writeSync(constants.Z_FINISH, input, 0, input.length, output, 0, maxBytes + 1)
-    const failure = reusable.takeFailure()
-    if (failure !== undefined) throw new Error(`zlib could not compress: ${failure}`)
-    // Room left means zlib finished the stream (Z_FINISH); none means it is longer than maxBytes.
-    const written = maxBytes + 1 - (spaceAndInputLeft[0] as number)
-    return written <= maxBytes ? Buffer.from(output.subarray(0, written)) : undefined
-  }
 }
 
 /**
@@ -91,7 +81,7 @@ function reusedHandleCompressor (stream: object): Compress {
  * `inflateSync` and Python's `zlib.decompress`.
  */
 export function createDecompressor (stream: object = new Inflate()): Decompress {
-  const reusable = handleOf(stream)
+  const reusable = reusableHandle(stream, '')
   if (reusable === undefined) {
     return (input, maxBytes) => {
       try {
@@ -101,17 +91,10 @@ export function createDecompressor (stream: object = new Inflate()): Decompress 
       }
     }
   }
-  const { handle, spaceAndInputLeft } = reusable
-  let output = Buffer.alloc(0)
-  return (input, maxBytes) => {
-    if (output.length <= maxBytes) output = Buffer.allocUnsafe(maxBytes + 1)
-    handle.reset()
-    handle.writeSync(constants.Z_FINISH, input, 0, input.length, output, 0, maxBytes + 1)
-    const failure = reusable.takeFailure()
-    // A stream cut short is a failure too: zlib reports it as "unexpected end of file".
-    if (failure !== undefined) throw new Error(failure)
-    const written = maxBytes + 1 - (spaceAndInputLeft[0] as number)
-    if (written > maxBytes) throw new TooLargeError()
-    return Buffer.from(output.subarray(0, written))
-  }
+  // A stream cut short fails too: zlib reports it as "unexpected end of file".
+  return (input, maxBytes) => reusable.run(input, maxBytes) ?? throwTooLarge()
+}
+
+function throwTooLarge (): never {
+  throw new TooLargeError()
 }
