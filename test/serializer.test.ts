@@ -1,3 +1,4 @@
+import { deflateSync } from 'node:zlib'
 import t from 'tap'
 import { type SessionCodec, type VerifiedCookie, verifiedEntryBytes } from '../lib/codec.js'
 import { createSessionCodec, FORMATS } from '../lib/formats.js'
@@ -58,6 +59,36 @@ t.test('compression is used only when it saves at least two bytes', async (t) =>
   t.ok(flask.encodePayload('{"k":"ababababababab"}').startsWith('.'))
   t.notOk(plain.encodePayload('{"k":"ababababababab"}').startsWith('.'), 'the default format does not try below 256 bytes')
   t.same(flask.decodePayload(flask.encodePayload('{"k":"ababababababab"}')), { json: '{"k":"ababababababab"}' })
+})
+
+t.test('the compress-or-not decision is Flask\'s rule, with Node\'s zlib, on 3,000 generated sessions', async (t) => {
+  // Short sessions of a few repeated words sit near the two-byte edge; longer ones, with random hex, on either side of 256 bytes.
+  let state = 7
+  const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648
+  const words = ['ab', 'user', 'id', '1', 'x', 'token', 'é']
+  let compressedCount = 0
+  let atTheEdge = 0
+  for (let index = 0; index < 3000; index++) {
+    const data: Record<string, string> = {}
+    const keys = 1 + Math.floor(random() * 4)
+    for (let key = 0; key < keys; key++) {
+      const pieces = Array.from({ length: Math.floor(random() * (index % 2 === 0 ? 12 : 60)) }, () => random() < 0.3 ? Math.floor(random() * 0xffffff).toString(16) : words[Math.floor(random() * words.length)])
+      data[`k${key}`] = pieces.join('')
+    }
+    const json = flask.dumpJson(record(data))
+    const bytes = Buffer.from(json)
+    const deflated = deflateSync(bytes)
+    // Flask: `if len(compressed) < (len(json) - 1)`.
+    const flaskCompresses = deflated.length < bytes.length - 1
+    if (Math.abs(deflated.length - (bytes.length - 2)) <= 1) atTheEdge++
+    if (flaskCompresses) compressedCount++
+    const expected = flaskCompresses ? '.' + deflated.toString('base64url') : bytes.toString('base64url')
+    if (flask.encodePayload(json) !== expected) t.fail(`${json}: compressed ${flaskCompresses}`)
+    const defaultExpected = flaskCompresses && bytes.length >= 256 ? expected : bytes.toString('base64url')
+    if (plain.encodePayload(json) !== defaultExpected) t.fail(`default format, ${json}`)
+  }
+  t.ok(compressedCount > 300 && compressedCount < 2700, `both sides of the rule were tried: ${compressedCount} of 3,000 compressed`)
+  t.ok(atTheEdge > 50, `${atTheEdge} sessions within a byte of the edge`)
 })
 
 function codecWith (lifetimeSeconds: number, verifiedCacheBytes: number) {
