@@ -34,7 +34,7 @@ const WITHOUT_HANDLE = {}
 for (const [name, stream] of [['the reused native handle', undefined], ['the fallback to the one-shot calls', WITHOUT_HANDLE]] as const) {
   t.test(`${name}: the same bytes as deflateSync, or nothing when they would be longer than asked`, async (t) => {
     const compress = createCompressor(stream)
-    let compared = 0
+    const outcomes = { compressed: 0, tooLong: 0 }
     for (const input of INPUTS) {
       const expected = deflateSync(input)
       for (const maxBytes of [expected.length, expected.length + 1, input.length - 2, expected.length - 1]) {
@@ -42,10 +42,11 @@ for (const [name, stream] of [['the reused native handle', undefined], ['the fal
         if (expected.length <= maxBytes ? actual?.equals(expected) !== true : actual !== undefined) {
           t.fail(`input of ${input.length} bytes, maxBytes ${maxBytes}: ${actual?.length} bytes against deflateSync's ${expected.length}`)
         }
-        compared++
+        outcomes[actual === undefined ? 'tooLong' : 'compressed']++
       }
     }
-    t.equal(compared, INPUTS.length * 4, 'every input at four limits')
+    // Random bytes never fit in fewer bytes than they are; repeated words always do: both answers must have come up often.
+    t.ok(outcomes.compressed > INPUTS.length && outcomes.tooLong > INPUTS.length, `compressed ${outcomes.compressed} times, too long ${outcomes.tooLong} times`)
   })
 
   t.test(`${name}: what inflateSync reads, within a limit`, async (t) => {
