@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto'
 import t from 'tap'
+import type { VerifiedCookie } from '../lib/codec.js'
 import { createSessionCodec } from '../lib/formats.js'
 import { resolveOptions } from '../lib/options.js'
 import { Refusal } from '../lib/sealer.js'
@@ -77,4 +79,29 @@ t.test('sealed cookies share the byte budget of the verification cache, oldest o
   t.same(codec.cacheCounters, { hits: 1, misses: 0 }, 'the newest is remembered')
   t.type(codec.verify(cookies[0]!, NOW), 'object')
   t.same(codec.cacheCounters, { hits: 1, misses: 1 }, 'the oldest made room')
+})
+
+t.test('a cookie sealed or re-signed here is remembered up to 4096 characters; a longer one (a split session) is verified when it comes back', async (t) => {
+  const text = createHash('shake256', { outputLength: 3000 }).update('split').digest('base64')
+  const sessionOf = (length: number) => new Map([['text', text.slice(0, length)]])
+  // The two sessions whose cookies lie either side of 4096 characters.
+  // Only a codec for split sessions reads a cookie over 4096 characters.
+  const splitCodec = (verifiedCacheBytes: number) => createSessionCodec(resolveOptions({ secret: SECRET, lifetimeSeconds: 60, oversizedCookie: 'split' }), verifiedCacheBytes)
+  const lengthOf = (length: number) => splitCodec(0).seal(sessionOf(length), NOW).length
+  let longestFitting = 0
+  while (lengthOf(longestFitting + 1) <= 4096) longestFitting++
+  const codec = splitCodec(1024 * 1024)
+  const fits = codec.seal(sessionOf(longestFitting), NOW)
+  const over = codec.seal(sessionOf(longestFitting + 1), NOW)
+  t.ok(fits.length > 4090 && fits.length <= 4096 && over.length > 4096, `cookies of ${fits.length} and ${over.length} characters`)
+  const fitsVerified = codec.verify(fits, NOW) as VerifiedCookie
+  t.same(codec.cacheCounters, { hits: 1, misses: 0 }, 'the one that fits a cookie is remembered')
+  const overVerified = codec.verify(over, NOW) as VerifiedCookie
+  t.match([fitsVerified, overVerified], [{ json: /^\{"text":/ }, { json: /^\{"text":/ }], 'both verify')
+  t.same(codec.cacheCounters, { hits: 1, misses: 1 }, 'the longer one is verified in full')
+  codec.verify(over, NOW)
+  t.same(codec.cacheCounters, { hits: 2, misses: 1 }, 'once verified, it is remembered as any cookie that came back')
+  codec.verify(codec.resign(fitsVerified, NOW + 1), NOW + 1)
+  codec.verify(codec.resign(overVerified, NOW + 1), NOW + 1)
+  t.same(codec.cacheCounters, { hits: 3, misses: 2 }, 're-signed: the one that fits is remembered, the longer one is not')
 })
