@@ -99,6 +99,24 @@ function writeBigint (value: bigint, key: string): string {
   return text
 }
 
+/**
+ * True for a value whose JSON is known to be storable without writing it (the seal writes it
+ * anyway): a boolean, null, a finite number (at most 24 bytes, and maxJsonBytes is at least
+ * 1 KiB), or a string short enough that even its longest spelling fits, since JSON spells each
+ * UTF-16 unit in at most 6 bytes (`\u0001`, a lone surrogate; `asciiOnly`'s escapes too).
+ */
+function fitsAnyLimit (value: unknown, maxJsonBytes: number): boolean {
+  switch (typeof value) {
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value)
+    case 'string':
+      return value.length * 6 + 2 <= maxJsonBytes
+  }
+  return value === null
+}
+
 function valueAt (mapping: SessionRecord | Record<string, unknown>, name: string): unknown {
   return mapping instanceof Map ? mapping.get(name) : mapping[name]
 }
@@ -135,6 +153,7 @@ export class TaggedJsonSerializer {
    * back as it is: the writer refuses all that the reader refuses.
    */
   assertStorable (key: string, value: unknown): void {
+    if (fitsAnyLimit(value, this.#options.maxJsonBytes)) return
     // Inside the session object: the first level.
     const bytes = Buffer.byteLength(this.#write(value, key, new Set(), 1))
     if (bytes > this.#options.maxJsonBytes) {

@@ -117,6 +117,28 @@ t.test('JSON over maxJsonBytes is refused at set, even when it would compress in
   }
 })
 
+t.test('a string is refused at set exactly when its JSON passes maxJsonBytes, however many bytes each character takes', async (t) => {
+  // 16,384 bytes: 2 quotes and 16,382 bytes of text; a character escaped as \u0001 takes 6.
+  const cases: Array<[string, string, number]> = [
+    ['control characters (6 bytes each)', '\u0001', 6],
+    ['lone surrogates (6 bytes each)', '\ud800', 6],
+    ['plain letters (1 byte each)', 'a', 1]
+  ]
+  for (const format of ['default', 'flask'] as const) {
+    const { app, state } = await storeAndRead(t, format)
+    for (const [what, character, bytesEach] of cases) {
+      const longest = Math.floor(16_382 / bytesEach)
+      for (const [length, refused] of [[longest, false], [longest + 1, true]] as const) {
+        state.entries = [['text', character.repeat(length)]]
+        state.refusal = undefined
+        await app.inject('/set')
+        if (refused) t.match(state.refusal, { code: 'FST_COOKIE_SESSION_UNSTORABLE_VALUE', message: /session value "text" is 1638\d bytes of JSON, over maxJsonBytes/ }, `${format}: ${length} ${what} are refused`)
+        else t.equal(state.refusal, undefined, `${format}: ${length} ${what} pass set`)
+      }
+    }
+  }
+})
+
 t.test('JSON over maxJsonBytes in all is refused at save, through the error handler', async (t) => {
   const { app } = await buildApp(t, {}, (app) => {
     app.get('/fill', async (request) => {
