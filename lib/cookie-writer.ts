@@ -40,6 +40,14 @@ export class CookieWriter {
   readonly #domain: string
   readonly #secureSuffix: string
   readonly #insecureSuffix: string
+  /**
+   * The expiry attributes last written, and what they were written for: every cookie sent in
+   * the same second with the same lifetime has the same ones, and a `Date`'s `toUTCString` is
+   * one of the dearer parts of the header.
+   */
+  #lastExpiry = ''
+  #lastExpiresSeconds = Number.NaN
+  #lastMaxAgeSeconds = Number.NaN
 
   constructor (name: string, options: CookieOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new InvalidOptionError('option "cookie" must be an object')
@@ -86,10 +94,18 @@ export class CookieWriter {
 
   /** The header for `value`; with `maxAgeSeconds` it is a persistent cookie (`Expires` and `Max-Age`). */
   header (value: string, secure: boolean, maxAgeSeconds?: number, nowSeconds?: number): string {
-    const expiry = maxAgeSeconds === undefined
-      ? ''
-      : `; Expires=${new Date(((nowSeconds as number) + maxAgeSeconds) * 1000).toUTCString()}; Max-Age=${maxAgeSeconds}`
+    const expiry = maxAgeSeconds === undefined ? '' : this.#expiry(maxAgeSeconds, nowSeconds as number)
     return `${this.name}=${value}${this.#domain}${expiry}${secure ? this.#secureSuffix : this.#insecureSuffix}`
+  }
+
+  #expiry (maxAgeSeconds: number, nowSeconds: number): string {
+    const expiresSeconds = nowSeconds + maxAgeSeconds
+    if (expiresSeconds !== this.#lastExpiresSeconds || maxAgeSeconds !== this.#lastMaxAgeSeconds) {
+      this.#lastExpiry = `; Expires=${new Date(expiresSeconds * 1000).toUTCString()}; Max-Age=${maxAgeSeconds}`
+      this.#lastExpiresSeconds = expiresSeconds
+      this.#lastMaxAgeSeconds = maxAgeSeconds
+    }
+    return this.#lastExpiry
   }
 
   /** The header that makes the browser drop the cookie: same name, domain and path, expired. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
+import { CookieWriter } from '../lib/cookie-writer.js'
 import { addLoginRoutes, buildApp, setCookies } from './helpers.js'
 
 function loginRoute (app: FastifyInstance): void {
@@ -57,4 +58,14 @@ t.test('a Secure cookie sent over plain http gets one warning: the browser would
   const https = await buildApp(t, { cookie: { secure: true } }, loginRoute, { trustProxy: true })
   await https.app.inject({ url: '/login', headers: { 'x-forwarded-proto': 'https' } })
   t.same(https.logs.filter((line) => line.level === 40), [], 'no warning over https')
+})
+
+t.test('Expires and Max-Age are written for each second and each lifetime, though the last ones are kept', async (t) => {
+  const writer = new CookieWriter('session')
+  const tail = 'HttpOnly; Path=/; SameSite=Lax'
+  t.equal(writer.header('a', false, 60, 1_700_000_000), `session=a; Expires=Tue, 14 Nov 2023 22:14:20 GMT; Max-Age=60; ${tail}`)
+  t.equal(writer.header('b', true, 60, 1_700_000_000), `session=b; Expires=Tue, 14 Nov 2023 22:14:20 GMT; Max-Age=60; Secure; ${tail}`, 'the same second')
+  t.equal(writer.header('c', false, 60, 1_700_000_001), `session=c; Expires=Tue, 14 Nov 2023 22:14:21 GMT; Max-Age=60; ${tail}`, 'the next second')
+  t.equal(writer.header('d', false, 59, 1_700_000_002), `session=d; Expires=Tue, 14 Nov 2023 22:14:21 GMT; Max-Age=59; ${tail}`, 'the same Expires with another lifetime')
+  t.equal(writer.header('e', false), `session=e; ${tail}`, 'no lifetime: a browser-session cookie')
 })
