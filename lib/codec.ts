@@ -240,7 +240,7 @@ export class SessionCodec {
     const json = this.serializer.dumpJson(record)
     const payload = incoming?.json === json ? incoming.payload : this.#payloadEncoding.encodePayload(json)
     const cookieValue = this.#sealer.seal(payload, nowSeconds)
-    this.#rememberSealed(cookieValue, { payload: payloadWithin(cookieValue, payload), json, timestampSeconds: nowSeconds })
+    this.#rememberSealed(cookieValue, { payload, json, timestampSeconds: nowSeconds })
     return cookieValue
   }
 
@@ -253,7 +253,7 @@ export class SessionCodec {
     const cookieValue = this.#sealer.seal(verified.payload, nowSeconds)
     const { json, permanent, issuedAtSeconds, flatRecord, identity } = verified
     // The current secret sealed it. Field by field: `verified` may carry the session's own record, which must not be kept.
-    this.#rememberSealed(cookieValue, { payload: payloadWithin(cookieValue, verified.payload), json, timestampSeconds: nowSeconds, keyIndex: 0, permanent, issuedAtSeconds, flatRecord, identity })
+    this.#rememberSealed(cookieValue, { payload: verified.payload, json, timestampSeconds: nowSeconds, keyIndex: 0, permanent, issuedAtSeconds, flatRecord, identity })
     return cookieValue
   }
 
@@ -274,9 +274,15 @@ export class SessionCodec {
     return (this.#revocation as RevocationCheck).list.refusal(verified.identity)
   }
 
-  /** A cookie sealed here, unless it is too long to be worth its place (`LONGEST_REMEMBERED_SEAL`). */
+  /**
+   * A cookie sealed here, its payload held as a slice of it where it can be; not one too long to
+   * be worth its place (`LONGEST_REMEMBERED_SEAL`). The length is tested first: the new cookie is
+   * a concatenation, and `startsWith` read a 10 KB one at about 4 ns a character.
+   */
   #rememberSealed (cookieValue: string, remembered: RememberedCookie): void {
-    if (cookieValue.length <= LONGEST_REMEMBERED_SEAL) this.#remember(cookieValue, remembered)
+    if (cookieValue.length > LONGEST_REMEMBERED_SEAL) return
+    remembered.payload = payloadWithin(cookieValue, remembered.payload)
+    this.#remember(cookieValue, remembered)
   }
 
   /**
