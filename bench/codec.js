@@ -81,6 +81,22 @@ function aeadFloorCases () {
   return cases
 }
 
+/**
+ * The JSON reader of a cold read (issue #12): `parseJson` takes `JSON.parse` and a walk for the
+ * depth limit, unless a run of 16 digits needs the exact reader; both on the same texts.
+ */
+function jsonReaderCases () {
+  const { parseJson } = require('../dist/lib/json-parse.js')
+  const text = JSON.stringify(SESSION_DATA)
+  const withLongId = text.replace(`"user_id":${SESSION_DATA.user_id}`, '"user_id":12345678901234567890')
+  return {
+    'JSON.parse of the session JSON': () => { sink += JSON.parse(text).role.length },
+    'parseJson of the same text (JSON.parse, then the depth walk)': () => { sink += parseJson(text, 64).role.length },
+    'JSON.parse of the session with a 20-digit user_id (rounds it)': () => { sink += JSON.parse(withLongId).role.length },
+    'parseJson of the same text (the exact reader: a bigint)': () => { sink += parseJson(withLongId, 64).role.length }
+  }
+}
+
 function ourCases (format, label) {
   const options = resolveOptions({ secret: SECRET, format })
   // A cache of no bytes remembers nothing.
@@ -219,7 +235,7 @@ async function main () {
   const peers = await peerCases()
   const matchIndex = process.argv.indexOf('--match')
   const match = new RegExp(matchIndex < 0 ? '' : process.argv[matchIndex + 1])
-  const cases = Object.fromEntries(Object.entries({ ...ours.cases, ...(await revocationCases()), ...flask.cases, ...encrypted.cases, ...peers.cases }).filter(([name]) => match.test(name)))
+  const cases = Object.fromEntries(Object.entries({ ...ours.cases, ...jsonReaderCases(), ...(await revocationCases()), ...flask.cases, ...encrypted.cases, ...peers.cases }).filter(([name]) => match.test(name)))
   const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, []]))
   for (const operation of Object.values(cases)) slice(operation) // warm-up
   for (let round = 0; round < SLICES; round++) {
