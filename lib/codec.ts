@@ -1,3 +1,4 @@
+import { MAX_INCOMING_COOKIE_LENGTH } from './browser-limits.js'
 import { checkAge, type PayloadEncoding, Refusal, type Sealer } from './sealer.js'
 import type { SessionRecord, TaggedJsonSerializer } from './serializer.js'
 import { readIdentity, type SessionIdentity } from './session-identity.js'
@@ -83,14 +84,6 @@ export const ISSUED_AT_KEY = '_issued_at'
  * for a typical 100-byte session with a 166-character cookie, of which about 320 are this part.
  */
 const ENTRY_OVERHEAD_BYTES = 400
-/**
- * A sealed cookie longer than this is not remembered: that is a session split across cookies (a
- * browser keeps at most 4096 bytes a cookie). Such an entry is 5 to 25 times a typical one, so
- * under load the cache turns over before its user comes back, each one pushes dozens of small
- * sessions out, and moving them through the garbage collector cost more than the MACs they
- * saved: a 10 KB session's write, 545 µs of server CPU with the entry, 418 without.
- */
-const LONGEST_REMEMBERED_SEAL = 4096
 // eslint-disable-next-line no-control-regex -- the test is for any character outside Latin-1, control characters included.
 const BEYOND_LATIN1 = /[^\u0000-\u00ff]/
 
@@ -275,12 +268,16 @@ export class SessionCodec {
   }
 
   /**
-   * A cookie sealed here, its payload held as a slice of it where it can be; not one too long to
-   * be worth its place (`LONGEST_REMEMBERED_SEAL`). The length is tested first: the new cookie is
-   * a concatenation, and `startsWith` read a 10 KB one at about 4 ns a character.
+   * A cookie sealed here, its payload held as a slice of it where it can be. Not one longer than
+   * a browser keeps in one cookie, a session split across cookies: such an entry is 5 to 25 times
+   * a typical one, so under load the cache turns over before its user comes back, each one pushes
+   * dozens of small sessions out, and moving them through the garbage collector cost more than
+   * the MACs they saved (a 10 KB session's write, 545 µs of server CPU with the entry, 418
+   * without). The length is tested first: the new cookie is a concatenation, and `startsWith`
+   * read a 10 KB one at about 4 ns a character.
    */
   #rememberSealed (cookieValue: string, remembered: RememberedCookie): void {
-    if (cookieValue.length > LONGEST_REMEMBERED_SEAL) return
+    if (cookieValue.length > MAX_INCOMING_COOKIE_LENGTH) return
     remembered.payload = payloadWithin(cookieValue, remembered.payload)
     this.#remember(cookieValue, remembered)
   }

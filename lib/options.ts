@@ -1,4 +1,5 @@
 import { maxHeaderSize as nodeMaxHeaderBytes } from 'node:http'
+import { MAX_INCOMING_COOKIE_LENGTH } from './browser-limits.js'
 import { CookieWriter, type CookieOptions } from './cookie-writer.js'
 import { InvalidOptionError, WeakSecretError } from './errors.js'
 import { DEFAULT_MAX_JSON_BYTES, FORMATS, type FormatName, type FormatPreset } from './formats.js'
@@ -49,14 +50,8 @@ export interface RevocationOptions {
   userKey: string
 }
 
-/** Browsers keep cookies up to about 4096 bytes; Flask's `MAX_COOKIE_SIZE` is 4093. */
-export const MAX_COOKIE_BYTES = 4093
-
 /** Bounds of `maxJsonBytes`: below 1 KiB a session could not fill a cookie; 64 KiB was the old hard limit. */
 const MAX_JSON_BYTES_RANGE = { min: 1024, max: 64 * 1024 }
-
-/** The longest cookie a browser sends back (name, value and attributes count towards its 4096 bytes); longer ones are refused unread. */
-export const MAX_INCOMING_COOKIE_LENGTH = 4096
 
 /** What a browser's request line and other headers may take, besides the session's cookies, under the server's header limit. */
 export const REST_OF_REQUEST_BYTES = 4096

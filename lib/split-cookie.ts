@@ -1,5 +1,5 @@
 import type { CookieWriter } from './cookie-writer.js'
-import { MAX_COOKIE_BYTES, MAX_INCOMING_COOKIE_LENGTH } from './options.js'
+import { MAX_COOKIE_BYTES, MAX_INCOMING_COOKIE_LENGTH } from './browser-limits.js'
 import { Refusal } from './sealer.js'
 
 export interface SplitCookieOptions {
