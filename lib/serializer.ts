@@ -105,7 +105,7 @@ function writeBigint (value: bigint, key: string): string {
  * 1 KiB), or a string short enough that even its longest spelling fits, since JSON spells each
  * UTF-16 unit in at most 6 bytes (`\u0001`, a lone surrogate; `asciiOnly`'s escapes too).
  */
-function fitsAnyLimit (value: unknown, maxJsonBytes: number): boolean {
+function fitsWithoutWriting (value: unknown, maxJsonBytes: number): boolean {
   switch (typeof value) {
     case 'boolean':
       return true
@@ -153,7 +153,7 @@ export class TaggedJsonSerializer {
    * back as it is: the writer refuses all that the reader refuses.
    */
   assertStorable (key: string, value: unknown): void {
-    if (fitsAnyLimit(value, this.#options.maxJsonBytes)) return
+    if (fitsWithoutWriting(value, this.#options.maxJsonBytes)) return
     // Inside the session object: the first level.
     const bytes = Buffer.byteLength(this.#write(value, key, new Set(), 1))
     if (bytes > this.#options.maxJsonBytes) {
