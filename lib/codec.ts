@@ -1,5 +1,6 @@
-import { MAX_INCOMING_COOKIE_LENGTH } from './browser-limits.js'
-import { checkAge, type PayloadEncoding, Refusal, type Sealer } from './sealer.js'
+import { MAX_INCOMING_COOKIE_LENGTH } from './base/browser-limits.js'
+import { checkAge, type PayloadEncoding, type Sealer } from './sealer.js'
+import { Refusal } from './base/refusal.js'
 import type { SessionRecord, TaggedJsonSerializer } from './serializer.js'
 import { readIdentity, type SessionIdentity } from './session-identity.js'
 

@@ -1,4 +1,5 @@
-import { type PayloadEncoding, Refusal, type Sealer, type Unsealed } from './sealer.js'
+import { type PayloadEncoding, type Sealer, type Unsealed } from './sealer.js'
+import { Refusal } from './base/refusal.js'
 
 /** A format the app still reads: its sealer, how many keys it holds, and its payload encoding. */
 export interface ReadableFormat {

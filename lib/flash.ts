@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
-import { InvalidOptionError } from './errors.js'
+import { InvalidOptionError } from './base/errors.js'
 import { tuple } from './serializer.js'
 import type { Session } from './session.js'
 

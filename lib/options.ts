@@ -1,7 +1,7 @@
 import { maxHeaderSize as nodeMaxHeaderBytes } from 'node:http'
-import { MAX_INCOMING_COOKIE_LENGTH } from './browser-limits.js'
+import { MAX_INCOMING_COOKIE_LENGTH } from './base/browser-limits.js'
 import { CookieWriter, type CookieOptions } from './cookie-writer.js'
-import { InvalidOptionError, WeakSecretError } from './errors.js'
+import { InvalidOptionError, WeakSecretError } from './base/errors.js'
 import { DEFAULT_MAX_JSON_BYTES, FORMATS, type FormatName, type FormatPreset } from './formats.js'
 import type { RevocationStore } from './revocation-store.js'
 

@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { InvalidRevocationError } from './errors.js'
+import { InvalidRevocationError } from './base/errors.js'
 import type { RevocationEntry, RevocationFollower, RevocationStore } from './revocation-store.js'
 import { type SessionIdentity, userIdOf } from './session-identity.js'
-import { Refusal } from './sealer.js'
-import { nowMilliseconds } from './clock.js'
+import { Refusal } from './base/refusal.js'
+import { nowMilliseconds } from './base/clock.js'
 
 /**
  * Added to every entry's life. An instance keeps accepting (and refreshing) a revoked session's

@@ -1,4 +1,4 @@
-import { InvalidOptionError, RevocationFailedError } from './errors.js'
+import { InvalidOptionError, RevocationFailedError } from './base/errors.js'
 
 /** One revocation: every cookie of the session `id`, or every session of the user `id` that began before `revokedAtMs`. */
 export interface RevocationEntry {

@@ -1,6 +1,6 @@
-import { UnverifiedCookieError } from './errors.js'
+import { UnverifiedCookieError } from './base/errors.js'
 import type { CookieSessionInterface } from './session-interface.js'
-import { nowSeconds } from './clock.js'
+import { nowSeconds } from './base/clock.js'
 
 /**
  * A session as a plain object, the way Flask's `dict(session)` shows it: `permanent` is the

@@ -1,14 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ISSUED_AT_KEY, type SessionCodec } from './codec.js'
-import { type CookieSessionError, CookieTooLargeError, HeadersSentError, ownError } from './errors.js'
+import { type CookieSessionError, CookieTooLargeError, HeadersSentError, ownError } from './base/errors.js'
 import { createSessionCodec } from './formats.js'
-import { MAX_COOKIE_BYTES } from './browser-limits.js'
+import { MAX_COOKIE_BYTES } from './base/browser-limits.js'
 import type { ResolvedOptions } from './options.js'
 import type { RevocationList } from './revocation-list.js'
 import { Session } from './session.js'
 import { SESSION_ID_KEY } from './session-identity.js'
 import { SplitCookie } from './split-cookie.js'
-import { nowMilliseconds, nowSeconds } from './clock.js'
+import { nowMilliseconds, nowSeconds } from './base/clock.js'
 
 /** Memory for recent verifications, per registration (see `verifiedEntryBytes`): about 2,700 typical sessions, or 30 to 60 of the largest (a 4 KB cookie holding 16 KiB of JSON). */
 export const VERIFIED_CACHE_BYTES = 2 * 1024 * 1024

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { InvalidOptionError } from './errors.js'
+import { InvalidOptionError } from './base/errors.js'
 import { requireRevocation, type RevocationList } from './revocation-list.js'
 import type { SessionCookies } from './session-cookies.js'
 import type { CookieSessionInterface } from './session-interface.js'

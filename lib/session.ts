@@ -1,10 +1,10 @@
 import { ISSUED_AT_KEY, PERMANENT_KEY, type SessionCodec, type VerifiedCookie } from './codec.js'
 import { requireRevocation, type RevocationList } from './revocation-list.js'
 import type { SessionRecord } from './serializer.js'
-import { InvalidOptionError } from './errors.js'
+import { InvalidOptionError } from './base/errors.js'
 import { newSessionId, SESSION_ID_KEY, type SessionIdentity, userIdOf } from './session-identity.js'
-import { nowSeconds } from './clock.js'
-import { Refusal } from './sealer.js'
+import { nowSeconds } from './base/clock.js'
+import { Refusal } from './base/refusal.js'
 
 type Key<Data> = keyof Data & string
 

@@ -1,4 +1,4 @@
-import type { RefusalCode } from '../lib/sealer.js'
+import type { RefusalCode } from '../lib/base/refusal.js'
 import { deflateSync } from 'node:zlib'
 import t from 'tap'
 import { addLoginRoutes, buildApp, expectSessionValue, NOW, SECRET, sessionValue, setCookies, signByHand, signedParts, signRaw, stubClock } from './helpers.js'

@@ -6,7 +6,7 @@
  */
 import t, { type Test } from 'tap'
 import type { SessionCodec } from '../lib/codec.js'
-import { Refusal, type RefusalCode } from '../lib/sealer.js'
+import { Refusal, type RefusalCode } from '../lib/base/refusal.js'
 import { createSessionCodec } from '../lib/formats.js'
 import { type CookieSessionOptions, resolveOptions } from '../lib/options.js'
 import { RevocationList } from '../lib/revocation-list.js'

@@ -2,7 +2,7 @@ import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
 import cookieSession from '../index.js'
-import { ownError } from '../lib/errors.js'
+import { ownError } from '../lib/base/errors.js'
 import { buildApp } from './helpers.js'
 
 t.test('every error code has its class: instanceof and code say the same thing', async (t) => {

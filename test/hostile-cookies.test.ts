@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { createSessionCodec, type FormatName } from '../lib/formats.js'
 import { resolveOptions } from '../lib/options.js'
-import { Refusal } from '../lib/sealer.js'
+import { Refusal } from '../lib/base/refusal.js'
 import { addLoginRoutes, buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, SECRET, signRaw } from './helpers.js'
 
 function codecFor (format: FormatName, secret = SECRET, cookieName = 'session') {

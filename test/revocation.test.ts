@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import cookieSession from '../index.js'
-import { ERROR_CODES, RevocationFailedError } from '../lib/errors.js'
+import { ERROR_CODES, RevocationFailedError } from '../lib/base/errors.js'
 import { entryLifetimeMs, RevocationList } from '../lib/revocation-list.js'
 import { memoryRevocationStore, type RevocationEntry, type RevocationFollower, type RevocationStore } from '../lib/revocation-store.js'
 import { addLoginRoutes, buildApp, expectSessionValue, NOW, setCookies, stubClock, whoami } from './helpers.js'

@@ -4,7 +4,7 @@ import { type SessionCodec, type VerifiedCookie, verifiedEntryBytes } from '../l
 import { createSessionCodec, FORMATS } from '../lib/formats.js'
 import { parseJson } from '../lib/json-parse.js'
 import { resolveOptions } from '../lib/options.js'
-import { Refusal } from '../lib/sealer.js'
+import { Refusal } from '../lib/base/refusal.js'
 import { TaggedJsonSerializer } from '../lib/serializer.js'
 import { Signer } from '../lib/signer.js'
 

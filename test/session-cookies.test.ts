@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ERROR_CODES } from '../lib/errors.js'
+import { ERROR_CODES } from '../lib/base/errors.js'
 import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, SECRET } from './helpers.js'
 
 t.test('signSessionCookie makes a cookie the app accepts, as Flask\'s session_transaction', async (t) => {

@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http'
 import type { FastifyInstance, FastifyServerOptions, LightMyRequestResponse } from 'fastify'
 import fc from 'fast-check'
 import t from 'tap'
-import { ERROR_CODES } from '../lib/errors.js'
+import { ERROR_CODES } from '../lib/base/errors.js'
 import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, setCookies, stubClock } from './helpers.js'
 
 // Random text does not compress, so the cookie really grows.

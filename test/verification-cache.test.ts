@@ -3,7 +3,7 @@ import t from 'tap'
 import type { VerifiedCookie } from '../lib/codec.js'
 import { createSessionCodec } from '../lib/formats.js'
 import { resolveOptions } from '../lib/options.js'
-import { Refusal } from '../lib/sealer.js'
+import { Refusal } from '../lib/base/refusal.js'
 import { NOW } from './helpers.js'
 
 const SECRET = Buffer.from('verification-cache-test-secret-32-bytes')
