@@ -86,7 +86,7 @@ function aeadFloorCases () {
  * depth limit, unless a run of 16 digits needs the exact reader; both on the same texts.
  */
 function jsonReaderCases () {
-  const { parseJson } = require('../dist/lib/json-parse.js')
+  const { parseJson } = require('../dist/lib/payload/json-parse.js')
   const text = JSON.stringify(SESSION_DATA)
   const withLongId = text.replace(`"user_id":${SESSION_DATA.user_id}`, '"user_id":12345678901234567890')
   return {

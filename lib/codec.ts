@@ -1,7 +1,8 @@
 import { MAX_INCOMING_COOKIE_LENGTH } from './base/browser-limits.js'
-import { checkAge, type PayloadEncoding, type Sealer } from './sealer.js'
+import { checkAge, type Sealer } from './crypto/sealer.js'
+import { type PayloadEncoding } from './payload/payload-encoding.js'
 import { Refusal } from './base/refusal.js'
-import type { SessionRecord, TaggedJsonSerializer } from './serializer.js'
+import type { SessionRecord, TaggedJsonSerializer } from './payload/tagged-json.js'
 import { readIdentity, type SessionIdentity } from './session-identity.js'
 
 /** What a verified cookie says, apart from the data itself. */

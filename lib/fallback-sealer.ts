@@ -1,4 +1,5 @@
-import { type PayloadEncoding, type Sealer, type Unsealed } from './sealer.js'
+import { type Sealer, type Unsealed } from './crypto/sealer.js'
+import { type PayloadEncoding } from './payload/payload-encoding.js'
 import { Refusal } from './base/refusal.js'
 
 /** A format the app still reads: its sealer, how many keys it holds, and its payload encoding. */

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import { InvalidOptionError } from './base/errors.js'
-import { tuple } from './serializer.js'
+import { tuple } from './payload/tagged-json.js'
 import type { Session } from './session.js'
 
 /** Flask's session key for flashed messages: a list of `(category, message)` tuples. */

@@ -1,12 +1,13 @@
 import { SessionCodec } from './codec.js'
-import { EncryptedSealer } from './encrypted-sealer.js'
+import { EncryptedSealer } from './crypto/encrypted-sealer.js'
 import { FallbackSealer, type ReadableFormat } from './fallback-sealer.js'
 import type { ResolvedOptions } from './options.js'
 import type { RevocationList } from './revocation-list.js'
-import type { PayloadEncoding, Sealer } from './sealer.js'
-import { type SerializerOptions, TaggedJsonSerializer } from './serializer.js'
-import { Signer } from './signer.js'
-import { TimestampSigner } from './timestamp-signer.js'
+import type { Sealer } from './crypto/sealer.js'
+import { JSON_TEXT } from './payload/payload-encoding.js'
+import { type SerializerOptions, TaggedJsonSerializer } from './payload/tagged-json.js'
+import { Signer } from './crypto/signer.js'
+import { TimestampSigner } from './crypto/timestamp-signer.js'
 
 export type FormatName = 'default' | 'flask' | 'encrypted'
 
@@ -33,12 +34,6 @@ export interface FormatPreset {
 export const DEFAULT_MAX_JSON_BYTES = 16 * 1024
 
 const OUR_SERIALIZER: SerializerOptions = { sortKeys: false, asciiOnly: false, dateStyle: 'iso', compressFromBytes: 256, maxJsonBytes: DEFAULT_MAX_JSON_BYTES }
-
-/** The payload of a sealer that takes the JSON text itself. */
-const JSON_TEXT: PayloadEncoding = {
-  encodePayload: (json) => json,
-  decodePayload: (json) => ({ json })
-}
 
 export const FORMATS: Record<FormatName, FormatPreset> = {
   default: {

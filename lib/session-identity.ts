@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { SessionRecord } from './serializer.js'
+import type { SessionRecord } from './payload/tagged-json.js'
 
 /** Where a session's random id is kept when revocation is on (not `_id`: Flask-Login uses that). */
 export const SESSION_ID_KEY = '_session_id'

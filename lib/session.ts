@@ -1,6 +1,6 @@
 import { ISSUED_AT_KEY, PERMANENT_KEY, type SessionCodec, type VerifiedCookie } from './codec.js'
 import { requireRevocation, type RevocationList } from './revocation-list.js'
-import type { SessionRecord } from './serializer.js'
+import type { SessionRecord } from './payload/tagged-json.js'
 import { InvalidOptionError } from './base/errors.js'
 import { newSessionId, SESSION_ID_KEY, type SessionIdentity, userIdOf } from './session-identity.js'
 import { nowSeconds } from './base/clock.js'

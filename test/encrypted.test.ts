@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
-import { EncryptedSealer, XaesKey } from '../lib/encrypted-sealer.js'
+import { EncryptedSealer, XaesKey } from '../lib/crypto/encrypted-sealer.js'
 import { createSessionCodec } from '../lib/formats.js'
 import { resolveOptions } from '../lib/options.js'
 import { addLoginRoutes, buildApp, expectSessionValue, NOW, SECRET, setCookies, whoami } from './helpers.js'

@@ -5,7 +5,7 @@ import t from 'tap'
 import cookieSession, { type FlashRequest } from '../index.js'
 import { ERROR_CODES } from '../lib/base/errors.js'
 import { FORMATS, type FormatName } from '../lib/formats.js'
-import { TaggedJsonSerializer, tuple } from '../lib/serializer.js'
+import { TaggedJsonSerializer, tuple } from '../lib/payload/tagged-json.js'
 import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, SECRET, setCookies, stubClock } from './helpers.js'
 
 /** `flash: true` adds the methods; their types are opt-in (see the README), so tests name them here. */

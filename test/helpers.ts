@@ -17,7 +17,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyR
 import type { Test } from 'tap'
 import cookieSession from '../index.js'
 import type { CookieSessionOptions } from '../lib/options.js'
-import { encodeTimestamp } from '../lib/timestamp-signer.js'
+import { encodeTimestamp } from '../lib/crypto/timestamp-signer.js'
 
 export const SECRET = 'test-secret-of-at-least-32-bytes!!'
 

@@ -1,7 +1,7 @@
 import { deepStrictEqual } from 'node:assert'
 import fc from 'fast-check'
 import t from 'tap'
-import { parseJson, TooDeepError } from '../lib/json-parse.js'
+import { parseJson, TooDeepError } from '../lib/payload/json-parse.js'
 
 const MAX_DEPTH = 64
 /** A digit run this long sends text to the exact reader. */

@@ -2,11 +2,11 @@ import { deflateSync } from 'node:zlib'
 import t from 'tap'
 import { type SessionCodec, type VerifiedCookie, verifiedEntryBytes } from '../lib/codec.js'
 import { createSessionCodec, FORMATS } from '../lib/formats.js'
-import { parseJson } from '../lib/json-parse.js'
+import { parseJson } from '../lib/payload/json-parse.js'
 import { resolveOptions } from '../lib/options.js'
 import { Refusal } from '../lib/base/refusal.js'
-import { TaggedJsonSerializer } from '../lib/serializer.js'
-import { Signer } from '../lib/signer.js'
+import { TaggedJsonSerializer } from '../lib/payload/tagged-json.js'
+import { Signer } from '../lib/crypto/signer.js'
 
 const flask = new TaggedJsonSerializer(FORMATS.flask.serializer)
 const plain = new TaggedJsonSerializer(FORMATS.default.serializer)

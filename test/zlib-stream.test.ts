@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { deflateSync, inflateSync } from 'node:zlib'
 import t from 'tap'
-import { createCompressor, createDecompressor } from '../lib/zlib-stream.js'
+import { createCompressor, createDecompressor } from '../lib/payload/zlib-stream.js'
 
 /** A fixed sequence of pseudo-random numbers in [0, 1), so a failure can be replayed. */
 function seededRandom (seed: number): () => number {

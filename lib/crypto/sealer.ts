@@ -1,4 +1,4 @@
-import { Refusal } from './base/refusal.js'
+import { Refusal } from '../base/refusal.js'
 
 /** A value that passed the sealer's checks: authentic, and within its age. */
 export interface Unsealed {
@@ -7,12 +7,6 @@ export interface Unsealed {
   timestampSeconds: number
   /** 0 when the current secret sealed it; higher when a fallback secret did. */
   keyIndex: number
-}
-
-/** How JSON text becomes the payload a sealer takes, and back. */
-export interface PayloadEncoding {
-  encodePayload (json: string): string
-  decodePayload (payload: string): { json: string } | Refusal
 }
 
 /**
