@@ -13,7 +13,7 @@ const { tmpdir } = require('node:os')
 const { join } = require('node:path')
 const Fastify = require('fastify')
 const { resolveOptions } = require('../dist/lib/options.js')
-const { createSessionCodec } = require('../dist/lib/formats.js')
+const { createSessionCodec } = require('../dist/lib/codec/create-codec.js')
 const { VARIANTS, SESSION_DATA, BULK_TEXT, PERMANENT_SECONDS } = require('./variants.js')
 
 const SECRET = 'bench-secret-0123456789-0123456789-0123456789'
@@ -156,7 +156,7 @@ async function startRedis () {
  * `SessionCodec.prototype.verify`), so that their cache counters can be read.
  */
 function watchOurCodecs () {
-  const { SessionCodec } = require('../dist/lib/codec.js')
+  const { SessionCodec } = require('../dist/lib/codec/session-codec.js')
   const codecs = new Set()
   const verify = SessionCodec.prototype.verify
   SessionCodec.prototype.verify = function watchedVerify (...args) {

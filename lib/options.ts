@@ -1,8 +1,10 @@
 import { maxHeaderSize as nodeMaxHeaderBytes } from 'node:http'
 import { MAX_INCOMING_COOKIE_LENGTH } from './base/browser-limits.js'
+import type { CodecSettings } from './codec/create-codec.js'
 import { CookieWriter, type CookieOptions } from './cookie-writer.js'
 import { InvalidOptionError, WeakSecretError } from './base/errors.js'
-import { DEFAULT_MAX_JSON_BYTES, FORMATS, type FormatName, type FormatPreset } from './formats.js'
+import { DEFAULT_MAX_JSON_BYTES, type FormatPreset } from './formats/preset.js'
+import { FORMATS, type FormatName } from './formats/registry.js'
 import type { RevocationStore } from './revocation-store.js'
 
 export type Secret = string | Buffer
@@ -59,7 +61,8 @@ export const REST_OF_REQUEST_BYTES = 4096
 /** RFC 6265 (6.1) promises at least 50 cookies per domain. */
 const MOST_COOKIES = 50
 
-export interface ResolvedOptions {
+/** The options checked, with their defaults: the codec is built from them (`CodecSettings`), the session interface and the registry read the rest. */
+export interface ResolvedOptions extends CodecSettings {
   secrets: Buffer[]
   cookieName: string
   sessionName: string

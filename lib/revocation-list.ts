@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { InvalidRevocationError } from './base/errors.js'
 import type { RevocationEntry, RevocationFollower, RevocationStore } from './revocation-store.js'
-import { type SessionIdentity, userIdOf } from './session-identity.js'
+import { type SessionIdentity, userIdOf } from './codec/stamps.js'
 import { Refusal } from './base/refusal.js'
 import { nowMilliseconds } from './base/clock.js'
 

@@ -1,16 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { ISSUED_AT_KEY, type SessionCodec } from './codec.js'
+import { type SessionCodec } from './codec/session-codec.js'
 import { type CookieSessionError, CookieTooLargeError, HeadersSentError, ownError } from './base/errors.js'
-import { createSessionCodec } from './formats.js'
+import { createSessionCodec } from './codec/create-codec.js'
 import { MAX_COOKIE_BYTES } from './base/browser-limits.js'
 import type { ResolvedOptions } from './options.js'
 import type { RevocationList } from './revocation-list.js'
 import { Session } from './session.js'
-import { SESSION_ID_KEY } from './session-identity.js'
 import { SplitCookie } from './split-cookie.js'
-import { nowMilliseconds, nowSeconds } from './base/clock.js'
+import { nowSeconds } from './base/clock.js'
 
-/** Memory for recent verifications, per registration (see `verifiedEntryBytes`): about 2,700 typical sessions, or 30 to 60 of the largest (a 4 KB cookie holding 16 KiB of JSON). */
 export const VERIFIED_CACHE_BYTES = 2 * 1024 * 1024
 const VARY_HAS_COOKIE = /(?:^|,)\s*(?:cookie|\*)\s*(?:,|$)/i
 /** A response a shared cache may store and hand to other users. */
@@ -91,7 +89,7 @@ export class CookieSessionInterface {
     this.#options = options
     this.#cookieNameEquals = options.cookieName + '='
     this.#revocationList = revocationList
-    this.#codec = createSessionCodec(options, VERIFIED_CACHE_BYTES, revocationList)
+    this.#codec = createSessionCodec(options, undefined, revocationList)
     const { cookie, maxCookies, maxRequestCookieBytes } = options
     this.#split = options.oversizedCookie === 'split' ? new SplitCookie({ cookie, maxCookies, maxRequestCookieBytes }) : undefined
   }
@@ -235,18 +233,17 @@ export class CookieSessionInterface {
    */
   seal (session: Session, signedAtSeconds: number): string {
     const unchanged = session.unchangedCookie()
-    if (unchanged !== undefined && this.#codec.isStamped(unchanged)) return this.#codec.resign(unchanged, signedAtSeconds)
+    const { stamps } = this.#codec
+    if (unchanged !== undefined && stamps.isStamped(unchanged)) return this.#codec.resign(unchanged, signedAtSeconds)
     const { record } = session
-    const revocable = this.#codec.revocationUserKey !== undefined
-    if (this.#codec.tracksIssuedAt && !record.has(ISSUED_AT_KEY)) record.set(ISSUED_AT_KEY, revocable ? nowMilliseconds() / 1000 : signedAtSeconds)
-    if (revocable && typeof record.get(SESSION_ID_KEY) !== 'string') record.set(SESSION_ID_KEY, session.pendingId)
+    stamps.stamp(record, signedAtSeconds, session)
     return this.#codec.seal(record, signedAtSeconds, session.incomingCookie)
   }
 
   /** False for a cookie made before its stamps were asked for (the start, the id): it gets them on this response. */
   #isStamped (session: Session): boolean {
     const verified = session.unchangedCookie()
-    return verified === undefined || this.#codec.isStamped(verified)
+    return verified === undefined || this.#codec.stamps.isStamped(verified)
   }
 
   #isSecure (request: FastifyRequest): boolean {

@@ -1,10 +1,10 @@
-import { ISSUED_AT_KEY, PERMANENT_KEY, type SessionCodec, type VerifiedCookie } from './codec.js'
-import { requireRevocation, type RevocationList } from './revocation-list.js'
-import type { SessionRecord } from './payload/tagged-json.js'
-import { InvalidOptionError } from './base/errors.js'
-import { newSessionId, SESSION_ID_KEY, type SessionIdentity, userIdOf } from './session-identity.js'
 import { nowSeconds } from './base/clock.js'
+import { InvalidOptionError } from './base/errors.js'
 import { Refusal } from './base/refusal.js'
+import type { SessionCodec, VerifiedCookie } from './codec/session-codec.js'
+import { isPermanent, newSessionId, PERMANENT_KEY, sessionIdOf, type SessionIdentity, userIdOf } from './codec/stamps.js'
+import type { SessionRecord } from './payload/tagged-json.js'
+import { requireRevocation, type RevocationList } from './revocation-list.js'
 
 type Key<Data> = keyof Data & string
 
@@ -54,9 +54,8 @@ export class Session<Data extends object = Record<string, unknown>> {
    * the cookie as `_session_id`; a new session has one already. `undefined` without the option.
    */
   get id (): string | undefined {
-    if (this.#codec.revocationUserKey === undefined) return undefined
-    const stored = this.#read().get(SESSION_ID_KEY)
-    return typeof stored === 'string' ? stored : this.pendingId
+    if (this.#codec.stamps.revocationUserKey === undefined) return undefined
+    return sessionIdOf(this.#read()) ?? this.pendingId
   }
 
   /** @internal The id a session without one is saved with. */
@@ -99,7 +98,7 @@ export class Session<Data extends object = Record<string, unknown>> {
       return
     }
     this.#codec.serializer.assertStorable(key, value)
-    if (key === this.#codec.revocationUserKey && this.#verified !== undefined && userIdOf(record.get(key)) !== userIdOf(value)) this.#startAnew(record)
+    if (key === this.#codec.stamps.revocationUserKey && this.#verified !== undefined && userIdOf(record.get(key)) !== userIdOf(value)) this.#startAnew(record)
     record.set(key, value)
     this.#change()
   }
@@ -171,7 +170,7 @@ export class Session<Data extends object = Record<string, unknown>> {
 
   /** Flask's `session.permanent`: a `Max-Age` cookie that lives `lifetimeSeconds`, kept in the data as `_permanent`. */
   get permanent (): boolean {
-    return this.#read().get(PERMANENT_KEY) === true
+    return isPermanent(this.#read())
   }
 
   set permanent (permanent: boolean) {
@@ -254,7 +253,7 @@ export class Session<Data extends object = Record<string, unknown>> {
 
   /** @internal `permanent` without counting as an access. */
   get isPermanent (): boolean {
-    return this.#data().get(PERMANENT_KEY) === true
+    return isPermanent(this.#data())
   }
 
   /** @internal True once the route used the session (read or changed it): only then is its cookie verified at the end of the request. */
@@ -314,8 +313,7 @@ export class Session<Data extends object = Record<string, unknown>> {
    * and an id known before the login (session fixation) is worth nothing after it.
    */
   #startAnew (record: SessionRecord): void {
-    record.delete(SESSION_ID_KEY)
-    record.delete(ISSUED_AT_KEY)
+    this.#codec.stamps.startAnew(record)
     this.#pendingId = undefined
   }
 

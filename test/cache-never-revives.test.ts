@@ -5,9 +5,9 @@
  * from the remembered entry, not from a fresh MAC.
  */
 import t, { type Test } from 'tap'
-import type { SessionCodec } from '../lib/codec.js'
+import type { SessionCodec } from '../lib/codec/session-codec.js'
 import { Refusal, type RefusalCode } from '../lib/base/refusal.js'
-import { createSessionCodec } from '../lib/formats.js'
+import { createSessionCodec } from '../lib/codec/create-codec.js'
 import { type CookieSessionOptions, resolveOptions } from '../lib/options.js'
 import { RevocationList } from '../lib/revocation-list.js'
 import { memoryRevocationStore } from '../lib/revocation-store.js'

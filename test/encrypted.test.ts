@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
 import { EncryptedSealer, XaesKey } from '../lib/crypto/encrypted-sealer.js'
-import { createSessionCodec } from '../lib/formats.js'
+import { createSessionCodec } from '../lib/codec/create-codec.js'
 import { resolveOptions } from '../lib/options.js'
 import { addLoginRoutes, buildApp, expectSessionValue, NOW, SECRET, setCookies, whoami } from './helpers.js'
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import cookieSession from '../index.js'
 import { ERROR_CODES } from '../lib/base/errors.js'
-import { FORMATS } from '../lib/formats.js'
+import { FORMATS } from '../lib/formats/registry.js'
 import { vectors } from './flask/vectors.js'
 import { addLoginRoutes, buildApp, expectSessionValue, registrationError, SECRET, setCookies, stubClock, whoami } from './helpers.js'
 

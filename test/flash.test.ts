@@ -4,7 +4,7 @@ import Fastify, { type FastifyRequest } from 'fastify'
 import t from 'tap'
 import cookieSession, { type FlashRequest } from '../index.js'
 import { ERROR_CODES } from '../lib/base/errors.js'
-import { FORMATS, type FormatName } from '../lib/formats.js'
+import { FORMATS, type FormatName } from '../lib/formats/registry.js'
 import { TaggedJsonSerializer, tuple } from '../lib/payload/tagged-json.js'
 import { buildApp, expectSessionValue, FORMATS_UNDER_TEST, SECRET, setCookies, stubClock } from './helpers.js'
 

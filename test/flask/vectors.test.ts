@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { deflateSync } from 'node:zlib'
 import t, { type Test } from 'tap'
-import { FORMATS } from '../../lib/formats.js'
+import { FORMATS } from '../../lib/formats/registry.js'
 import { TaggedJsonSerializer } from '../../lib/payload/tagged-json.js'
 import { Signer } from '../../lib/crypto/signer.js'
 import { buildApp, expectSessionValue, setCookies, signByHand, signedParts, stubClock } from '../helpers.js'

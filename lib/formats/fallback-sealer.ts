@@ -1,13 +1,7 @@
-import { type Sealer, type Unsealed } from './crypto/sealer.js'
-import { type PayloadEncoding } from './payload/payload-encoding.js'
-import { Refusal } from './base/refusal.js'
-
-/** A format the app still reads: its sealer, how many keys it holds, and its payload encoding. */
-export interface ReadableFormat {
-  sealer: Sealer
-  keyCount: number
-  payloadEncoding: PayloadEncoding
-}
+import { Refusal } from '../base/refusal.js'
+import type { Sealer, Unsealed } from '../crypto/sealer.js'
+import type { PayloadEncoding } from '../payload/payload-encoding.js'
+import type { ReadableFormat } from './preset.js'
 
 /**
  * The current format's sealer, which also opens cookies of older formats (`fallbackFormats`).

@@ -1,29 +1,25 @@
-import { MAX_INCOMING_COOKIE_LENGTH } from './base/browser-limits.js'
-import { checkAge, type Sealer } from './crypto/sealer.js'
-import { type PayloadEncoding } from './payload/payload-encoding.js'
-import { Refusal } from './base/refusal.js'
-import type { SessionRecord, TaggedJsonSerializer } from './payload/tagged-json.js'
-import { readIdentity, type SessionIdentity } from './session-identity.js'
+import { MAX_INCOMING_COOKIE_LENGTH } from '../base/browser-limits.js'
+import { Refusal } from '../base/refusal.js'
+import { checkAge, type Sealer } from '../crypto/sealer.js'
+import type { PayloadEncoding } from '../payload/payload-encoding.js'
+import type { SessionRecord, TaggedJsonSerializer } from '../payload/tagged-json.js'
+import { type CookieStamps, type SessionIdentity, SessionStamps } from './stamps.js'
+import { VerificationCache } from './verification-cache.js'
 
 /** What a verified cookie says, apart from the data itself. */
-export interface VerifiedCookie {
+export interface VerifiedCookie extends CookieStamps {
   /** The sealed payload, as it came: an unchanged session is sealed again from it without serializing again. */
   payload: string
   json: string
   timestampSeconds: number
   /** 0 when the current secret signed it; higher for a fallback secret. */
   keyIndex: number
-  permanent: boolean
-  /** When the session began (the absolute lifetime's start), if it records that. */
-  issuedAtSeconds: number | undefined
   /**
    * The data, kept when every value is a string, number, boolean or null: such a record cannot
    * be changed through its values, so a copy of it is the same as parsing the JSON again, at a
    * fraction of the cost. Never handed out itself.
    */
   flatRecord: SessionRecord | undefined
-  /** With revocation on: the session's id, user and start, read once and checked on every verification. */
-  identity: SessionIdentity | undefined
 }
 
 /** A freshly verified cookie comes with its parsed data, so it is not parsed twice. */
@@ -71,14 +67,6 @@ export interface CacheCounters {
   readonly hits: number
   readonly misses: number
 }
-
-export const PERMANENT_KEY = '_permanent'
-/**
- * Where the session's start is kept when `absoluteLifetimeSeconds` is on (whole Unix seconds),
- * or revocation (Unix seconds with milliseconds as a fraction: a login in the same second as a
- * "log out everywhere" must be told apart from a session that began before it).
- */
-export const ISSUED_AT_KEY = '_issued_at'
 
 /**
  * What an entry holds besides its text: the VerifiedCookie object, the Map's slot, string and
@@ -128,20 +116,13 @@ function isFlat (record: SessionRecord): boolean {
  */
 export class SessionCodec {
   readonly serializer: TaggedJsonSerializer
+  /** The stamps its sessions carry, read from every cookie it opens. */
+  readonly stamps: SessionStamps
   readonly #sealer: Sealer
   readonly #payloadEncoding: PayloadEncoding
   readonly #lifetimeSeconds: number
   readonly #futureToleranceSeconds: number
-  readonly #verified = new Map<string, RememberedCookie>()
-  /**
-   * Oldest first, for eviction. One iterator for the codec's life: a new one would start at the
-   * Map's first slot and step over every entry deleted since the Map last compacted, about 2.5 µs
-   * an eviction in a full cache of 2,800 entries, against 0.16 µs. It never runs dry: it passes
-   * an entry only to delete it, and an entry set again goes to the end, ahead of it.
-   */
-  readonly #oldestFirst = this.#verified.entries()
-  readonly #verifiedCacheBytes: number
-  #cachedBytes = 0
+  readonly #verified: VerificationCache<RememberedCookie>
   #hits = 0
   #misses = 0
   readonly #absoluteLifetimeSeconds: number | undefined
@@ -153,19 +134,10 @@ export class SessionCodec {
     this.#payloadEncoding = options.payloadEncoding
     this.#lifetimeSeconds = options.lifetimeSeconds
     this.#futureToleranceSeconds = options.futureToleranceSeconds
-    this.#verifiedCacheBytes = options.verifiedCacheBytes
+    this.#verified = new VerificationCache(options.verifiedCacheBytes, verifiedEntryBytes)
     this.#absoluteLifetimeSeconds = options.absoluteLifetimeSeconds
     this.#revocation = options.revocation
-  }
-
-  /** True when sessions must record when they began. */
-  get tracksIssuedAt (): boolean {
-    return this.#absoluteLifetimeSeconds !== undefined || this.#revocation !== undefined
-  }
-
-  /** With revocation on, the session key that holds the user's id; undefined when revocation is off. */
-  get revocationUserKey (): string | undefined {
-    return this.#revocation?.userKey
+    this.stamps = new SessionStamps({ absoluteLifetime: options.absoluteLifetimeSeconds !== undefined, revocationUserKey: options.revocation?.userKey })
   }
 
   /**
@@ -199,25 +171,16 @@ export class SessionCodec {
   #open (cookieValue: string, payload: string, json: string, timestampSeconds: number, keyIndex: number, nowSeconds: number): OpenedCookie | Refusal {
     const record = this.serializer.loadJson(json)
     if (record instanceof Refusal) return record
-    const issuedAt = record.get(ISSUED_AT_KEY)
-    const verified: VerifiedCookie = {
-      payload,
-      json,
-      timestampSeconds,
-      keyIndex,
-      permanent: record.get(PERMANENT_KEY) === true,
-      issuedAtSeconds: typeof issuedAt === 'number' ? Math.floor(issuedAt) : undefined,
-      flatRecord: isFlat(record) ? new Map(record) : undefined,
-      identity: this.#revocation === undefined ? undefined : readIdentity(record, this.#revocation.userKey, ISSUED_AT_KEY)
-    }
+    const { permanent, issuedAtSeconds, identity } = this.stamps.read(record)
+    const flatRecord = isFlat(record) ? new Map(record) : undefined
+    const verified: VerifiedCookie = { payload, json, timestampSeconds, keyIndex, permanent, issuedAtSeconds, flatRecord, identity }
     const tooOld = this.#checkAbsoluteAge(verified, nowSeconds)
     if (tooOld !== undefined) return tooOld
     // Remembered even when revoked: the check runs on every verification, cached or not.
-    this.#remember(cookieValue, verified)
+    this.#verified.remember(cookieValue, verified)
     const revoked = this.#checkRevocation(verified)
     if (revoked !== undefined) return revoked
     // Field by field: `{ ...verified, record }` took about 0.9 µs here, half the cost of the HMAC.
-    const { permanent, issuedAtSeconds, flatRecord, identity } = verified
     return { payload, json, timestampSeconds, keyIndex, permanent, issuedAtSeconds, flatRecord, identity, record }
   }
 
@@ -258,12 +221,6 @@ export class SessionCodec {
     return ageSeconds > this.#absoluteLifetimeSeconds ? new Refusal('absolute-lifetime', `session began ${ageSeconds} s ago, over the absolute lifetime of ${this.#absoluteLifetimeSeconds} s`) : undefined
   }
 
-  /** True when the cookie carries every stamp these options ask for, so it can be re-signed as it came. */
-  isStamped (verified: VerifiedCookie): boolean {
-    return (!this.tracksIssuedAt || verified.issuedAtSeconds !== undefined) &&
-      (verified.identity === undefined || verified.identity.sessionId !== undefined)
-  }
-
   #checkRevocation (verified: VerifiedCookie): Refusal | undefined {
     if (verified.identity === undefined) return undefined
     return (this.#revocation as RevocationCheck).list.refusal(verified.identity)
@@ -281,27 +238,6 @@ export class SessionCodec {
   #rememberSealed (cookieValue: string, remembered: RememberedCookie): void {
     if (cookieValue.length > MAX_INCOMING_COOKIE_LENGTH) return
     remembered.payload = payloadWithin(cookieValue, remembered.payload)
-    this.#remember(cookieValue, remembered)
-  }
-
-  /**
-   * In place of what the cookie had (a sealed cookie, once opened), as the newest entry; oldest
-   * out first, until it fits. One larger than the whole budget is not kept.
-   */
-  #remember (cookieValue: string, remembered: RememberedCookie): void {
-    const previous = this.#verified.get(cookieValue)
-    if (previous !== undefined) {
-      this.#verified.delete(cookieValue)
-      this.#cachedBytes -= verifiedEntryBytes(cookieValue, previous)
-    }
-    const bytes = verifiedEntryBytes(cookieValue, remembered)
-    if (bytes > this.#verifiedCacheBytes) return
-    while (this.#cachedBytes + bytes > this.#verifiedCacheBytes) {
-      const [oldestValue, oldest] = this.#oldestFirst.next().value as [string, RememberedCookie]
-      this.#verified.delete(oldestValue)
-      this.#cachedBytes -= verifiedEntryBytes(oldestValue, oldest)
-    }
-    this.#verified.set(cookieValue, remembered)
-    this.#cachedBytes += bytes
+    this.#verified.remember(cookieValue, remembered)
   }
 }
