@@ -14,8 +14,8 @@ const { Signer: CookieSigner } = require('@fastify/cookie')
 const { resolveOptions } = require('../dist/lib/options.js')
 const { VERIFIED_CACHE_BYTES } = require('../dist/lib/codec/verification-cache.js')
 const { createSessionCodec } = require('../dist/lib/codec/create-codec.js')
-const { RevocationList } = require('../dist/lib/revocation-list.js')
-const { memoryRevocationStore } = require('../dist/lib/revocation-store.js')
+const { RevocationList } = require('../dist/lib/revocation/revocation-list.js')
+const { memoryRevocationStore } = require('../dist/lib/revocation/memory-store.js')
 const { SESSION_DATA } = require('./variants.js')
 
 const SECRET = 'bench-secret-0123456789-0123456789-0123456789'

@@ -5,7 +5,7 @@ import { CookieWriter, type CookieOptions } from './cookie-writer.js'
 import { InvalidOptionError, WeakSecretError } from './base/errors.js'
 import { DEFAULT_MAX_JSON_BYTES, type FormatPreset } from './formats/preset.js'
 import { FORMATS, type FormatName } from './formats/registry.js'
-import type { RevocationStore } from './revocation-store.js'
+import type { RevocationStore } from './revocation/store.js'
 
 export type Secret = string | Buffer
 

@@ -4,7 +4,7 @@ import { type CookieSessionError, CookieTooLargeError, HeadersSentError, ownErro
 import { createSessionCodec } from './codec/create-codec.js'
 import { MAX_COOKIE_BYTES } from './base/browser-limits.js'
 import type { ResolvedOptions } from './options.js'
-import type { RevocationList } from './revocation-list.js'
+import type { RevocationList } from './revocation/revocation-list.js'
 import { Session } from './session.js'
 import { SplitCookie } from './split-cookie.js'
 import { nowSeconds } from './base/clock.js'

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidOptionError } from './base/errors.js'
-import { requireRevocation, type RevocationList } from './revocation-list.js'
+import { requireRevocation, type RevocationList } from './revocation/revocation-list.js'
 import type { SessionCookies } from './session-cookies.js'
 import type { CookieSessionInterface } from './session-interface.js'
 

@@ -4,7 +4,7 @@ import { Refusal } from './base/refusal.js'
 import type { SessionCodec, VerifiedCookie } from './codec/session-codec.js'
 import { isPermanent, newSessionId, PERMANENT_KEY, sessionIdOf, type SessionIdentity, userIdOf } from './codec/stamps.js'
 import type { SessionRecord } from './payload/tagged-json.js'
-import { requireRevocation, type RevocationList } from './revocation-list.js'
+import { requireRevocation, type RevocationList } from './revocation/revocation-list.js'
 
 type Key<Data> = keyof Data & string
 

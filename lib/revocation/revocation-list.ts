@@ -1,9 +1,8 @@
-import type { FastifyBaseLogger } from 'fastify'
-import { InvalidRevocationError } from './base/errors.js'
-import type { RevocationEntry, RevocationFollower, RevocationStore } from './revocation-store.js'
-import { type SessionIdentity, userIdOf } from './codec/stamps.js'
-import { Refusal } from './base/refusal.js'
-import { nowMilliseconds } from './base/clock.js'
+import { nowMilliseconds } from '../base/clock.js'
+import { InvalidRevocationError } from '../base/errors.js'
+import { Refusal } from '../base/refusal.js'
+import { type SessionIdentity, userIdOf } from '../codec/stamps.js'
+import type { RevocationEntry, RevocationFollower, RevocationStore } from './store.js'
 
 /**
  * Added to every entry's life. An instance keeps accepting (and refreshing) a revoked session's
@@ -33,6 +32,11 @@ export function entryLifetimeMs ({ lifetimeSeconds, futureToleranceSeconds, abso
   return (verifiesForSeconds + futureToleranceSeconds + PROPAGATION_MARGIN_SECONDS) * 1000
 }
 
+/** Where the list reports a store that fails: Fastify's logger is one. */
+export interface RevocationLog {
+  warn (details: { err: unknown }, message: string): void
+}
+
 interface UserRevocation {
   /** Sessions of the user that began at or before this (Unix ms) are refused. */
   revokedBeforeMs: number
@@ -52,11 +56,11 @@ export class RevocationList {
   readonly #sessions = new Map<string, number>()
   readonly #users = new Map<string, UserRevocation>()
   #nextPruneMs = 0
-  readonly #log: FastifyBaseLogger
+  readonly #log: RevocationLog
   #retryTimer: NodeJS.Timeout | undefined
   #closed = false
 
-  constructor (store: RevocationStore, entryLifetimeOptions: EntryLifetimeOptions, log: FastifyBaseLogger) {
+  constructor (store: RevocationStore, entryLifetimeOptions: EntryLifetimeOptions, log: RevocationLog) {
     this.#store = store
     this.#entryLifetimeMs = entryLifetimeMs(entryLifetimeOptions)
     this.#log = log
