@@ -5,10 +5,13 @@ import { createCompressor, createDecompressor } from '../lib/payload/zlib-stream
 
 /** A fixed sequence of pseudo-random numbers in [0, 1), so a failure can be replayed. */
 function seededRandom (seed: number): () => number {
-  let state = seed
+  // mulberry32: 32-bit integer steps, exact in JS (a multiplier past 2^53 would lose the low bits and cycle early).
+  let state = seed >>> 0
   return () => {
-    state = (state * 1103515245 + 12345) % 2147483648
-    return state / 2147483648
+    state = (state + 0x6d2b79f5) >>> 0
+    let mixed = Math.imul(state ^ (state >>> 15), state | 1)
+    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61)
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296
   }
 }
 
@@ -65,6 +68,31 @@ for (const [name, stream] of [['the reused native handle', undefined], ['the fal
     t.same(inflateSync(hello, { maxOutputLength: 100 }), decompress(hello, 100))
   })
 }
+
+t.test('a reused handle writes what a new stream writes, whatever it compressed before (no trace of another session)', async (t) => {
+  // Deflate reads past the end of its input for the longest match: bytes that an earlier, longer
+  // session left in the window would otherwise decide between two matches of the same length.
+  const random = seededRandom(7)
+  const words = ['user', 'id', 'csrf', 'token', 'alice', 'editor', '_permanent', 'true', '12345', '"', ':', ',']
+  const text = (length: number) => Buffer.from(Array.from({ length }, () => words[Math.floor(random() * words.length)]).join(''))
+  const compress = createCompressor()
+  let differing = 0
+  for (let index = 0; index < 3000; index++) {
+    const before = index % 2 === 0 ? Buffer.from(Array.from({ length: 4000 }, () => Math.floor(random() * 256))) : text(800)
+    compress(before, before.length + 100)
+    const input = text(100 + Math.floor(random() * 400))
+    const expected = deflateSync(input)
+    if (compress(input, expected.length)?.equals(expected) !== true) differing++
+  }
+  t.equal(differing, 0, 'every output is deflateSync\'s')
+  const longest = 32 * 1024 - 262
+  t.ok(deflateSync(Buffer.alloc(longest)).length < 1024, 'the zeros that scrub the window after the longest input compress into the scratch buffer')
+  const long = text(longest)
+  const expected = deflateSync(long)
+  t.ok(compress(long, long.length)?.equals(expected), 'the longest input the handle takes')
+  const longer = Buffer.concat([long, Buffer.from('!')])
+  t.ok(compress(longer, longer.length)?.equals(deflateSync(longer)), 'and one byte more, which takes the one-shot call')
+})
 
 t.test('a failure that zlib reports while compressing throws, rather than sending a broken stream', async (t) => {
   const failingHandle = {

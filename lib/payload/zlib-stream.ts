@@ -31,7 +31,12 @@ interface NativeZlibHandle {
 interface ReusableHandle {
   /** All the output for `input`, or undefined when it is longer than `maxBytes`; throws what zlib reports, after `failurePrefix`. */
   run (input: Buffer, maxBytes: number): Buffer | undefined
+  /** Runs a stream whose output is of no use, for what it leaves in the handle's window. */
+  runDiscarding (input: Buffer): void
 }
+
+/** Deflating zeros gives a few bytes (53 for 32,506 of them), so this holds any scrub's output. */
+const SCRUB_OUTPUT_BYTES = 1024
 
 function reusableHandle (stream: object, failurePrefix: string): ReusableHandle | undefined {
   const { _handle: handle, _writeState: spaceAndInputLeft } = stream as { _handle?: Partial<NativeZlibHandle>, _writeState?: unknown }
@@ -41,6 +46,7 @@ function reusableHandle (stream: object, failurePrefix: string): ReusableHandle 
   // In place of the stream's own handler, which would destroy the stream and the handle with it.
   native.onerror = (message) => { failure = message }
   let output = Buffer.alloc(0)
+  const discarded = Buffer.allocUnsafe(SCRUB_OUTPUT_BYTES)
   return {
     run (input, maxBytes) {
       if (output.length <= maxBytes) output = Buffer.allocUnsafe(maxBytes + 1)
@@ -54,8 +60,25 @@ function reusableHandle (stream: object, failurePrefix: string): ReusableHandle 
       // Room left means zlib finished the stream (Z_FINISH); none means it is longer than maxBytes.
       const written = maxBytes + 1 - (spaceAndInputLeft[0] as number)
       return written <= maxBytes ? Buffer.from(output.subarray(0, written)) : undefined
+    },
+    runDiscarding (input) {
+      native.reset()
+      native.writeSync(constants.Z_FINISH, input, 0, input.length, discarded, 0, SCRUB_OUTPUT_BYTES)
     }
   }
+}
+
+/**
+ * The longest input the reused handle takes: it fits the lower half of zlib's 32 KiB window
+ * with the 262 bytes of lookahead zlib keeps, so zlib never slides the window and the input
+ * fills its first bytes, which a scrub of as many zeros overwrites. Longer sessions (rare:
+ * maxJsonBytes is 16 KiB by default) take the one-shot call.
+ */
+const REUSED_HANDLE_MAX_INPUT_BYTES = 32 * 1024 - 262
+
+function deflateOnce (input: Buffer, maxBytes: number): Buffer | undefined {
+  const compressed = deflateSync(input)
+  return compressed.length <= maxBytes ? compressed : undefined
 }
 
 /**
@@ -63,15 +86,28 @@ function reusableHandle (stream: object, failurePrefix: string): ReusableHandle 
  * stream (about 17 µs of a 20 µs call on a 100-byte session, Node 20). The output stops at
  * `maxBytes + 1`, so a session that compression does not shorten costs no copy, and zlib
  * writes the same bytes as `deflateSync` whatever the size of its output buffer.
+ *
+ * While it looks for the longest match, deflate reads up to 258 bytes past the end of its input,
+ * and a reset does not clear the window: the bytes the last session left there would steer
+ * which match is chosen, so a session's cookie would depend on, and tell something of, the
+ * session compressed before it, another user's (a compression side channel). Each input is
+ * therefore followed by as many zeros, run through the handle and thrown away, which leaves the
+ * window as a new stream finds it: the output is `deflateSync`'s, whatever came before.
  */
 export function createCompressor (stream: object = new Deflate()): Compress {
   const reusable = reusableHandle(stream, 'zlib could not compress: ')
-  const compress: Compress = reusable === undefined
-    ? (input, maxBytes) => {
-        const compressed = deflateSync(input)
-        return compressed.length <= maxBytes ? compressed : undefined
+  let compress: Compress = deflateOnce
+  if (reusable !== undefined) {
+    const zeros = Buffer.alloc(REUSED_HANDLE_MAX_INPUT_BYTES)
+    compress = (input, maxBytes) => {
+      if (input.length > REUSED_HANDLE_MAX_INPUT_BYTES) return deflateOnce(input, maxBytes)
+      try {
+        return reusable.run(input, maxBytes)
+      } finally {
+        reusable.runDiscarding(zeros.subarray(0, input.length))
       }
-    : (input, maxBytes) => reusable.run(input, maxBytes)
+    }
+  }
   // Below the shortest stream no input can fit: nothing to try (and the native write is never given a negative length).
   return (input, maxBytes) => maxBytes < SHORTEST_ZLIB_STREAM_BYTES ? undefined : compress(input, maxBytes)
 }
