@@ -49,9 +49,10 @@ export class SessionCookies {
     // A split session: the pieces `name.1`, `name.2`, … follow in order.
     for (let index = 1, piece = valueOf(`${this.#cookieName}.1`); piece !== undefined && piece !== ''; piece = valueOf(`${this.#cookieName}.${++index}`)) value += piece
     const session = this.#sessionInterface.createSession(value, undefined)
-    session.load()
-    if (session.refusal !== undefined) {
-      throw new UnverifiedCookieError(`the "${this.#cookieName}" cookie of the response does not verify with this app's settings: ${session.refusal.detail}`)
+    const { incoming } = session
+    incoming.open()
+    if (incoming.refusal !== undefined) {
+      throw new UnverifiedCookieError(`the "${this.#cookieName}" cookie of the response does not verify with this app's settings: ${incoming.refusal.detail}`)
     }
     return session.toJSON()
   }

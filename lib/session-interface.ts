@@ -5,7 +5,8 @@ import { createSessionCodec } from './codec/create-codec.js'
 import { MAX_COOKIE_BYTES } from './base/browser-limits.js'
 import type { ResolvedOptions } from './options.js'
 import type { RevocationList } from './revocation/revocation-list.js'
-import { Session } from './session.js'
+import { IncomingCookie } from './session/incoming-cookie.js'
+import { Session } from './session/session.js'
 import { SplitCookie } from './split-cookie.js'
 import { nowSeconds } from './base/clock.js'
 
@@ -79,8 +80,6 @@ export class CookieSessionInterface {
   readonly #cookieNameEquals: string
   /** With `oversizedCookie: 'split'`. */
   readonly #split: SplitCookie | undefined
-  /** Sessions whose request brought a split cookie, and how many pieces the browser holds. */
-  readonly #incomingPieces = new WeakMap<Session, number>()
   readonly #revocationList: RevocationList | undefined
   #warnedInsecureTransport = false
   #warnedSharedCacheable = false
@@ -99,18 +98,15 @@ export class CookieSessionInterface {
     if (this.#split !== undefined && cookies !== undefined) {
       const incoming = this.#split.join(parsedValue, cookies)
       if (incoming.count > 1) {
-        const session = new Session(this.#codec, incoming.value, 0, this.#revocationList)
-        this.#incomingPieces.set(session, incoming.count)
-        if (incoming.refusal !== undefined) session.refuse(incoming.refusal)
-        return session
+        return new Session(this.#codec, new IncomingCookie(this.#codec, incoming.value, { pieceCount: incoming.count, refusal: incoming.refusal }), this.#revocationList)
       }
     }
     if (parsedValue !== undefined && cookieHeader !== undefined &&
       cookieHeader.indexOf(this.#cookieNameEquals) !== cookieHeader.lastIndexOf(this.#cookieNameEquals)) {
       const { values, ignoredCount } = sameNameCookieValues(cookieHeader, this.#cookieNameEquals)
-      return new Session(this.#codec, values, ignoredCount, this.#revocationList)
+      return new Session(this.#codec, new IncomingCookie(this.#codec, values, { ignoredCopies: ignoredCount }), this.#revocationList)
     }
-    return new Session(this.#codec, parsedValue, 0, this.#revocationList)
+    return new Session(this.#codec, new IncomingCookie(this.#codec, parsedValue), this.#revocationList)
   }
 
   /**
@@ -124,9 +120,10 @@ export class CookieSessionInterface {
     // A route that never used the session leaves its cookie as it came: not verified, refreshed or
     // deleted, so static files and health checks pay nothing for it (the README's "When the cookie is sent").
     if (!session.touched) return undefined
-    session.load()
-    if (session.refusal !== undefined) request.log.debug({ reason: session.refusal.code, detail: session.refusal.detail }, 'fastify-cookie-session: ignored the session cookie')
-    const { ignoredCookieCount } = session
+    const { incoming } = session
+    incoming.open()
+    if (incoming.refusal !== undefined) request.log.debug({ reason: incoming.refusal.code, detail: incoming.refusal.detail }, 'fastify-cookie-session: ignored the session cookie')
+    const ignoredCookieCount = incoming.ignoredCopies
     if (ignoredCookieCount > 0) {
       request.log.debug(`fastify-cookie-session: ignored ${ignoredCookieCount} more cookies named "${this.#options.cookieName}" (only the first ${MAX_SAME_NAME_COOKIES} distinct values are tried)`)
     }
@@ -142,10 +139,10 @@ export class CookieSessionInterface {
     // A cookie that only refreshes, re-signs or deletes a bad one can wait for a private response; a change cannot.
     const sharedCacheable = cacheControl !== undefined && SHARED_CACHE_DIRECTIVE.test(String(cacheControl))
     if (changed && sharedCacheable) this.#warnSharedCacheable(request, String(cacheControl))
-    const incomingPieces = this.#incomingPieces.get(session) ?? 1
+    const incomingPieces = incoming.pieceCount
     if (session.isEmpty) {
       // An ignored copy may be a good cookie: only delete when every copy was looked at.
-      const deleteBadCookie = session.refusal !== undefined && ignoredCookieCount === 0 && !sharedCacheable
+      const deleteBadCookie = incoming.refusal !== undefined && ignoredCookieCount === 0 && !sharedCacheable
       if (changed || deleteBadCookie) {
         this.#setCookie(request, target, this.#options.cookie.deletionHeader(secure), secure)
         this.#deletePieces(request, target, secure, 1, incomingPieces)
@@ -154,7 +151,7 @@ export class CookieSessionInterface {
     }
     const permanent = session.isPermanent
     // Stamping a cookie from before revocation was on (an id, a start) is a refresh too.
-    const resign = session.signedWithFallbackSecret || !this.#isStamped(session)
+    const resign = incoming.sealedByFallback || !this.#isStamped(session)
     const now = nowSeconds()
     // Unchanged and signed this very second, the refreshed cookie would be the one the browser
     // holds, byte for byte (in the encrypted format, the same content under a new nonce).
@@ -237,7 +234,7 @@ export class CookieSessionInterface {
     if (unchanged !== undefined && stamps.isStamped(unchanged)) return this.#codec.resign(unchanged, signedAtSeconds)
     const { record } = session
     stamps.stamp(record, signedAtSeconds, session)
-    return this.#codec.seal(record, signedAtSeconds, session.incomingCookie)
+    return this.#codec.seal(record, signedAtSeconds, session.incoming.verified)
   }
 
   /** False for a cookie made before its stamps were asked for (the start, the id): it gets them on this response. */

@@ -1,10 +1,9 @@
-import { nowSeconds } from './base/clock.js'
-import { InvalidOptionError } from './base/errors.js'
-import { Refusal } from './base/refusal.js'
-import type { SessionCodec, VerifiedCookie } from './codec/session-codec.js'
-import { isPermanent, newSessionId, PERMANENT_KEY, sessionIdOf, type SessionIdentity, userIdOf } from './codec/stamps.js'
-import type { SessionRecord } from './payload/tagged-json.js'
-import { requireRevocation, type RevocationList } from './revocation/revocation-list.js'
+import { InvalidOptionError } from '../base/errors.js'
+import type { SessionCodec, VerifiedCookie } from '../codec/session-codec.js'
+import { isPermanent, newSessionId, PERMANENT_KEY, sessionIdOf, type SessionIdentity, userIdOf } from '../codec/stamps.js'
+import type { SessionRecord } from '../payload/tagged-json.js'
+import { requireRevocation, type RevocationList } from '../revocation/revocation-list.js'
+import type { IncomingCookie } from './incoming-cookie.js'
 
 type Key<Data> = keyof Data & string
 
@@ -16,11 +15,7 @@ type Key<Data> = keyof Data & string
  */
 export class Session<Data extends object = Record<string, unknown>> {
   readonly #codec: SessionCodec
-  /** Usually one value; several when the browser sent more than one cookie of our name (a parent domain's too). */
-  readonly #cookieValue: string | readonly string[] | undefined
-  #loaded = false
-  #verified: VerifiedCookie | undefined
-  #refusal: Refusal | undefined
+  readonly #incoming: IncomingCookie
   #record: SessionRecord | undefined
   #modified = false
   #accessed = false
@@ -38,14 +33,10 @@ export class Session<Data extends object = Record<string, unknown>> {
   /** With revocation on, the id a session gets when it is first saved, made when first asked for. */
   #pendingId: string | undefined
 
-  /** Copies of our cookie past the ones tried, for the debug log. */
-  readonly #ignoredCookieCount: number
-
   /** @internal */
-  constructor (codec: SessionCodec, cookieValue: string | readonly string[] | undefined, ignoredCookieCount = 0, revocationList?: RevocationList) {
+  constructor (codec: SessionCodec, incoming: IncomingCookie, revocationList?: RevocationList) {
     this.#codec = codec
-    this.#cookieValue = cookieValue
-    this.#ignoredCookieCount = ignoredCookieCount
+    this.#incoming = incoming
     this.#revocationList = revocationList
   }
 
@@ -71,9 +62,9 @@ export class Session<Data extends object = Record<string, unknown>> {
    */
   async revoke (): Promise<void> {
     const revocationList = requireRevocation(this.#revocationList, 'request.session.revoke()')
-    this.load()
+    const verified = this.#incoming.open()
     // Only a session that came in a cookie has copies to refuse; one made in this request was never sent.
-    const sessionId = this.#verified === undefined ? undefined : (this.#verified.identity as SessionIdentity).sessionId
+    const sessionId = verified === undefined ? undefined : (verified.identity as SessionIdentity).sessionId
     if (sessionId !== undefined) await revocationList.revokeSession(sessionId)
     this.clear()
   }
@@ -98,7 +89,7 @@ export class Session<Data extends object = Record<string, unknown>> {
       return
     }
     this.#codec.serializer.assertStorable(key, value)
-    if (key === this.#codec.stamps.revocationUserKey && this.#verified !== undefined && userIdOf(record.get(key)) !== userIdOf(value)) this.#startAnew(record)
+    if (key === this.#codec.stamps.revocationUserKey && this.#incoming.verified !== undefined && userIdOf(record.get(key)) !== userIdOf(value)) this.#startAnew(record)
     record.set(key, value)
     this.#change()
   }
@@ -196,7 +187,7 @@ export class Session<Data extends object = Record<string, unknown>> {
   /** True when the request brought no valid session cookie. */
   get isNew (): boolean {
     this.#read()
-    return this.#verified === undefined
+    return this.#incoming.verified === undefined
   }
 
   /** @internal True once the response carried this session; a second `onSend` pass (error replies) leaves it alone. */
@@ -209,46 +200,9 @@ export class Session<Data extends object = Record<string, unknown>> {
     this.#warnLateChange = warnLateChange
   }
 
-  /** @internal Verifies the incoming cookie, once, without counting as an access. */
-  load (): void {
-    if (this.#loaded) return
-    this.#loaded = true
-    const candidates = this.#cookieValue
-    if (candidates === undefined || candidates === '') return
-    if (typeof candidates === 'string') {
-      this.#accept(this.#codec.verify(candidates, nowSeconds()))
-      return
-    }
-    // Of several cookies with our name, the one that verifies is ours; the others belong to another path or domain.
-    const now = nowSeconds()
-    let firstRefusal: Refusal | undefined
-    for (const candidate of candidates) {
-      const verified = this.#codec.verify(candidate, now)
-      if (!(verified instanceof Refusal)) return this.#accept(verified)
-      firstRefusal ??= verified
-    }
-    this.#refusal = firstRefusal
-  }
-
-  /** @internal Refuses the incoming cookie before the codec sees it (pieces of a split cookie that do not fit together). */
-  refuse (reason: Refusal): void {
-    this.#loaded = true
-    this.#refusal = reason
-  }
-
-  /** @internal Why the incoming cookie was refused, if it was. */
-  get refusal (): Refusal | undefined {
-    return this.#refusal
-  }
-
-  /** @internal How many cookies of our name were not tried. */
-  get ignoredCookieCount (): number {
-    return this.#ignoredCookieCount
-  }
-
-  /** @internal True when a fallback secret, or a fallback format, sealed the incoming cookie: it is sealed again now. */
-  get signedWithFallbackSecret (): boolean {
-    return this.#verified !== undefined && this.#verified.keyIndex > 0
+  /** @internal The cookie the request brought, verified on first use. */
+  get incoming (): IncomingCookie {
+    return this.#incoming
   }
 
   /** @internal `permanent` without counting as an access. */
@@ -283,28 +237,14 @@ export class Session<Data extends object = Record<string, unknown>> {
     return changedInPlace
   }
 
-  /** @internal The incoming cookie, if one verified, whatever became of the data since. */
-  get incomingCookie (): VerifiedCookie | undefined {
-    return this.#verified
-  }
-
   /** @internal The verified incoming cookie when the data is still exactly what it carried, so it can be re-signed as it is. */
   unchangedCookie (): VerifiedCookie | undefined {
-    return this.#everChanged || this.detectChanges() ? undefined : this.#verified
+    return this.#everChanged || this.detectChanges() ? undefined : this.#incoming.verified
   }
 
   /** @internal The data to sign. */
   get record (): SessionRecord {
     return this.#data()
-  }
-
-  #accept (verified: ReturnType<SessionCodec['verify']>): void {
-    if (verified instanceof Refusal) {
-      this.#refusal = verified
-    } else {
-      this.#verified = verified
-      this.#record = verified.record
-    }
   }
 
   /**
@@ -326,9 +266,10 @@ export class Session<Data extends object = Record<string, unknown>> {
   }
 
   #data (): SessionRecord {
-    this.load()
     if (this.#record === undefined) {
-      this.#record = this.#verified === undefined ? new Map() : this.#codec.parse(this.#verified)
+      const verified = this.#incoming.open()
+      // A cookie verified just now comes with its data; a remembered one is parsed.
+      this.#record = verified === undefined ? new Map() : verified.record ?? this.#codec.parse(verified)
     }
     return this.#record
   }
