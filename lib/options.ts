@@ -1,7 +1,7 @@
 import { maxHeaderSize as nodeMaxHeaderBytes } from 'node:http'
 import { MAX_INCOMING_COOKIE_LENGTH } from './base/browser-limits.js'
 import type { CodecSettings } from './codec/create-codec.js'
-import { CookieWriter, type CookieOptions } from './cookie-writer.js'
+import { CookieWriter, type CookieOptions } from './cookies/cookie-writer.js'
 import { InvalidOptionError, WeakSecretError } from './base/errors.js'
 import { DEFAULT_MAX_JSON_BYTES, type FormatPreset } from './formats/preset.js'
 import { FORMATS, type FormatName } from './formats/registry.js'

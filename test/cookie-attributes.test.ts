@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { CookieWriter } from '../lib/cookie-writer.js'
+import { CookieWriter } from '../lib/cookies/cookie-writer.js'
 import { addLoginRoutes, buildApp, setCookies } from './helpers.js'
 
 function loginRoute (app: FastifyInstance): void {

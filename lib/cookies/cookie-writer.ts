@@ -1,4 +1,4 @@
-import { InvalidOptionError } from './base/errors.js'
+import { InvalidOptionError } from '../base/errors.js'
 
 export type SameSite = 'lax' | 'strict' | 'none'
 
