@@ -3,16 +3,16 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest,
 import fp from 'fastify-plugin'
 import type { CookieOptions } from './lib/cookies/cookie-writer.js'
 import { ERROR_CLASSES, ERROR_CODES } from './lib/base/errors.js'
-import { assertFlashIsFree, flashAttacher, type FlashedMessage, type FlashedMessagesOptions, type FlashRequest as FlashRequestMethods, kTakenFlashes } from './lib/flash.js'
-import { type CookieSessionOptions, resolveOptions } from './lib/options.js'
+import { assertFlashIsFree, flashAttacher, type FlashedMessage, type FlashedMessagesOptions, type FlashRequest as FlashRequestMethods, kTakenFlashes } from './lib/plugin/flash.js'
+import { type CookieSessionOptions, resolveOptions } from './lib/plugin/options.js'
 import { RevocationList } from './lib/revocation/revocation-list.js'
 import { redisRevocationStore, type RedisClientLike, type RedisRevocationStoreOptions as RedisRevocationStoreOptionsType } from './lib/revocation/redis-store.js'
 import { memoryRevocationStore } from './lib/revocation/memory-store.js'
 import { type RevocationStore } from './lib/revocation/store.js'
 import { type Session, turnedOffSession } from './lib/session/session.js'
-import { type ResponseWithHeaders, type SessionCookieData as SessionCookieDataOf, SessionCookies } from './lib/session-cookies.js'
-import { CookieSessionInterface } from './lib/session-interface.js'
-import { kSessionRegistry, type SessionChoice, SessionRegistry } from './lib/session-registry.js'
+import { type ResponseWithHeaders, type SessionCookieData as SessionCookieDataOf, SessionCookies } from './lib/testing/session-cookies.js'
+import { CookieSessionInterface } from './lib/plugin/session-interface.js'
+import { kSessionRegistry, type SessionChoice, SessionRegistry } from './lib/plugin/session-registry.js'
 
 /** The registry of the app's sessions and what reaches every one of them, decorated by the first registration. */
 function decorateOnce (fastify: FastifyInstance): SessionRegistry {
@@ -22,9 +22,9 @@ function decorateOnce (fastify: FastifyInstance): SessionRegistry {
     registry.commitEvery(this.request, this)
   })
   fastify.decorate('signSessionCookie', (data: fastifyCookieSession.SessionCookieData, choice?: SessionChoice) =>
-    registry.choose(choice, 'app.signSessionCookie').sessionCookies.sign(data))
+    new SessionCookies(registry.choose(choice, 'app.signSessionCookie')).sign(data))
   fastify.decorate('readSessionCookie', (response: ResponseWithHeaders, choice?: SessionChoice) =>
-    registry.choose(choice, 'app.readSessionCookie').sessionCookies.read(response) as fastifyCookieSession.SessionCookieData | undefined)
+    new SessionCookies(registry.choose(choice, 'app.readSessionCookie')).read(response) as fastifyCookieSession.SessionCookieData | undefined)
   fastify.decorate('revokeUser', async (userId: string | number) => { await registry.revokeUser(userId) })
   fastify.decorate('revokeSession', async (sessionId: string) => { await registry.revokeSession(sessionId) })
   return registry
@@ -45,7 +45,7 @@ async function cookieSession (fastify: FastifyInstance, options: CookieSessionOp
   const registry = fastify.hasDecorator(kSessionRegistry)
     ? (fastify as unknown as { [kSessionRegistry]: SessionRegistry })[kSessionRegistry]
     : decorateOnce(fastify)
-  registry.add(fastify, { sessionName, cookieName, flash: resolved.flash, sessionInterface, sessionCookies: new SessionCookies(sessionInterface, cookieName), revocationList })
+  registry.add(fastify, { sessionName, cookieName, flash: resolved.flash, sessionInterface, revocationList })
   fastify.decorateRequest(sessionName, null)
   const sessionTurnedOff = turnedOffSession(sessionName)
 

@@ -11,7 +11,7 @@ const { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafe
 const Fastify = require('fastify')
 const sodium = require('sodium-native')
 const { Signer: CookieSigner } = require('@fastify/cookie')
-const { resolveOptions } = require('../dist/lib/options.js')
+const { resolveOptions } = require('../dist/lib/plugin/options.js')
 const { VERIFIED_CACHE_BYTES } = require('../dist/lib/codec/verification-cache.js')
 const { createSessionCodec } = require('../dist/lib/codec/create-codec.js')
 const { RevocationList } = require('../dist/lib/revocation/revocation-list.js')

@@ -12,7 +12,7 @@ const { createServer } = require('node:net')
 const { tmpdir } = require('node:os')
 const { join } = require('node:path')
 const Fastify = require('fastify')
-const { resolveOptions } = require('../dist/lib/options.js')
+const { resolveOptions } = require('../dist/lib/plugin/options.js')
 const { createSessionCodec } = require('../dist/lib/codec/create-codec.js')
 const { VARIANTS, SESSION_DATA, BULK_TEXT, PERMANENT_SECONDS } = require('./variants.js')
 

@@ -16,8 +16,8 @@
 
 const Fastify = require('fastify')
 const cookieSession = require('../dist/index.js')
-const { resolveOptions } = require('../dist/lib/options.js')
-const { CookieSessionInterface } = require('../dist/lib/session-interface.js')
+const { resolveOptions } = require('../dist/lib/plugin/options.js')
+const { CookieSessionInterface } = require('../dist/lib/plugin/session-interface.js')
 
 const VARIANTS = ['bare', 'plugin', 'session-off']
 const SECRET = 'bench-secret-0123456789-0123456789-0123456789'

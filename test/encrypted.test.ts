@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import t from 'tap'
 import { EncryptedSealer, XaesKey } from '../lib/crypto/encrypted-sealer.js'
 import { createSessionCodec } from '../lib/codec/create-codec.js'
-import { resolveOptions } from '../lib/options.js'
+import { resolveOptions } from '../lib/plugin/options.js'
 import { addLoginRoutes, buildApp, expectSessionValue, NOW, SECRET, setCookies, whoami } from './helpers.js'
 
 const hex = (text: string) => Buffer.from(text, 'hex')

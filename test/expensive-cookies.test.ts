@@ -2,7 +2,7 @@ import t from 'tap'
 import { type SessionCodec, type VerifiedCookie, verifiedEntryBytes } from '../lib/codec/session-codec.js'
 import { createSessionCodec } from '../lib/codec/create-codec.js'
 import { FORMATS } from '../lib/formats/registry.js'
-import { resolveOptions } from '../lib/options.js'
+import { resolveOptions } from '../lib/plugin/options.js'
 import { buildApp, expectSessionValue, NOW, setCookies } from './helpers.js'
 
 const SECRET = Buffer.from('expensive-cookies-test-secret-32-bytes')

@@ -16,7 +16,7 @@ import { createHmac } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import cookieSession from '../index.js'
-import type { CookieSessionOptions } from '../lib/options.js'
+import type { CookieSessionOptions } from '../lib/plugin/options.js'
 import { encodeTimestamp } from '../lib/crypto/timestamp-signer.js'
 
 export const SECRET = 'test-secret-of-at-least-32-bytes!!'

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { createSessionCodec } from '../lib/codec/create-codec.js'
 import { type FormatName } from '../lib/formats/registry.js'
-import { resolveOptions } from '../lib/options.js'
+import { resolveOptions } from '../lib/plugin/options.js'
 import { Refusal } from '../lib/base/refusal.js'
 import { addLoginRoutes, buildApp, expectSessionValue, FORMATS_UNDER_TEST, NOW, SECRET, signRaw } from './helpers.js'
 

@@ -3,7 +3,7 @@ import fastifyCookie from '@fastify/cookie'
 import Fastify from 'fastify'
 import t from 'tap'
 import cookieSession, { fastifyCookieSession } from '../index.js'
-import { secretWarnings } from '../lib/options.js'
+import { secretWarnings } from '../lib/plugin/options.js'
 import { addLoginRoutes, registrationError, SECRET } from './helpers.js'
 
 async function registerWith (options: unknown): Promise<unknown> {

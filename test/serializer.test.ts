@@ -4,7 +4,7 @@ import { type SessionCodec, type VerifiedCookie, verifiedEntryBytes } from '../l
 import { createSessionCodec } from '../lib/codec/create-codec.js'
 import { FORMATS } from '../lib/formats/registry.js'
 import { parseJson } from '../lib/payload/json-parse.js'
-import { resolveOptions } from '../lib/options.js'
+import { resolveOptions } from '../lib/plugin/options.js'
 import { Refusal } from '../lib/base/refusal.js'
 import { TaggedJsonSerializer } from '../lib/payload/tagged-json.js'
 import { Signer } from '../lib/crypto/signer.js'

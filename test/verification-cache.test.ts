@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import t from 'tap'
 import type { VerifiedCookie } from '../lib/codec/session-codec.js'
 import { createSessionCodec } from '../lib/codec/create-codec.js'
-import { resolveOptions } from '../lib/options.js'
+import { resolveOptions } from '../lib/plugin/options.js'
 import { Refusal } from '../lib/base/refusal.js'
 import { NOW } from './helpers.js'
 

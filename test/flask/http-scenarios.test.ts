@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import type { CookieSessionOptions } from '../../lib/options.js'
+import type { CookieSessionOptions } from '../../lib/plugin/options.js'
 import { buildApp, expectSessionValue, setCookies, stubClock } from '../helpers.js'
 import { cookieValue, type HttpScenario, type HttpStep, payloadJson, vectors } from './vectors.js'
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { InvalidOptionError } from './base/errors.js'
-import { requireRevocation, type RevocationList } from './revocation/revocation-list.js'
-import type { SessionCookies } from './session-cookies.js'
+import { InvalidOptionError } from '../base/errors.js'
+import { DEFAULT_NAME } from './options.js'
+import { requireRevocation, type RevocationList } from '../revocation/revocation-list.js'
 import type { CookieSessionInterface } from './session-interface.js'
 
 /** One registration of the plugin, as the app-wide parts (`reply.commitSession()`, the test helpers) see it. */
@@ -10,7 +10,6 @@ export interface RegisteredSession {
   cookieName: string
   flash: boolean
   sessionInterface: CookieSessionInterface
-  sessionCookies: SessionCookies
   /** With the `revocation` option. */
   revocationList: RevocationList | undefined
 }
@@ -22,8 +21,6 @@ export interface SessionChoice {
 
 /** Where the registry hangs on the instance the first registration decorated; later registrations, in that scope or below, find it. */
 export const kSessionRegistry = Symbol('fastify-cookie-session.registry')
-
-const DEFAULT_SESSION_NAME = 'session'
 
 /**
  * The sessions of one app. Names and cookie names are unique app-wide: two sessions on one
@@ -59,7 +56,7 @@ export class SessionRegistry {
       if (named === undefined) throw new InvalidOptionError(`${helper}(): no session is registered with sessionName "${wanted}"; the app has ${names}`)
       return named
     }
-    const chosen = this.#sessions.find((registered) => registered.sessionName === DEFAULT_SESSION_NAME) ??
+    const chosen = this.#sessions.find((registered) => registered.sessionName === DEFAULT_NAME) ??
       (this.#sessions.length === 1 ? this.#sessions[0] : undefined)
     if (chosen === undefined) throw new InvalidOptionError(`${helper}() needs { sessionName } to choose among the app's sessions ${names}`)
     return chosen

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
-import { InvalidOptionError } from './base/errors.js'
-import { tuple } from './payload/tagged-json.js'
-import type { Session } from './session/session.js'
+import { InvalidOptionError } from '../base/errors.js'
+import { tuple } from '../payload/tagged-json.js'
+import type { Session } from '../session/session.js'
 
 /** Flask's session key for flashed messages: a list of `(category, message)` tuples. */
 export const FLASHES_KEY = '_flashes'

@@ -1,6 +1,7 @@
-import { UnverifiedCookieError } from './base/errors.js'
-import type { CookieSessionInterface } from './session-interface.js'
-import { nowSeconds } from './base/clock.js'
+import { UnverifiedCookieError } from '../base/errors.js'
+import type { CookieSessionInterface } from '../plugin/session-interface.js'
+import type { RegisteredSession } from '../plugin/session-registry.js'
+import { nowSeconds } from '../base/clock.js'
 
 /**
  * A session as a plain object, the way Flask's `dict(session)` shows it: `permanent` is the
@@ -21,7 +22,8 @@ export class SessionCookies {
   readonly #sessionInterface: CookieSessionInterface
   readonly #cookieName: string
 
-  constructor (sessionInterface: CookieSessionInterface, cookieName: string) {
+  /** For the registration that owns `sessionInterface` and `cookieName`. */
+  constructor ({ sessionInterface, cookieName }: Pick<RegisteredSession, 'sessionInterface' | 'cookieName'>) {
     this.#sessionInterface = sessionInterface
     this.#cookieName = cookieName
   }

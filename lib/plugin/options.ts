@@ -1,11 +1,13 @@
 import { maxHeaderSize as nodeMaxHeaderBytes } from 'node:http'
-import { MAX_INCOMING_COOKIE_LENGTH } from './base/browser-limits.js'
-import type { CodecSettings } from './codec/create-codec.js'
-import { CookieWriter, type CookieOptions } from './cookies/cookie-writer.js'
-import { InvalidOptionError, WeakSecretError } from './base/errors.js'
-import { DEFAULT_MAX_JSON_BYTES, type FormatPreset } from './formats/preset.js'
-import { FORMATS, type FormatName } from './formats/registry.js'
-import type { RevocationStore } from './revocation/store.js'
+import { MAX_INCOMING_COOKIE_LENGTH } from '../base/browser-limits.js'
+import type { CodecSettings } from '../codec/create-codec.js'
+import { STAMP_KEYS } from '../codec/stamps.js'
+import { CookieWriter, type CookieOptions } from '../cookies/cookie-writer.js'
+import { InvalidOptionError, WeakSecretError } from '../base/errors.js'
+import { DEFAULT_MAX_JSON_BYTES, type FormatPreset } from '../formats/preset.js'
+import { FORMATS, type FormatName } from '../formats/registry.js'
+import type { RevocationStore } from '../revocation/store.js'
+import { FLASHES_KEY } from './flash.js'
 
 export type Secret = string | Buffer
 
@@ -57,6 +59,12 @@ const MAX_JSON_BYTES_RANGE = { min: 1024, max: 64 * 1024 }
 
 /** What a browser's request line and other headers may take, besides the session's cookies, under the server's header limit. */
 export const REST_OF_REQUEST_BYTES = 4096
+
+/** The default `cookieName` (Flask's `SESSION_COOKIE_NAME`) and `sessionName` (`request.session`). */
+export const DEFAULT_NAME = 'session'
+
+/** The default `lifetimeSeconds`: 31 days, Flask's `PERMANENT_SESSION_LIFETIME`. */
+const DEFAULT_LIFETIME_SECONDS = 31 * 24 * 3600
 
 /** RFC 6265 (6.1) promises at least 50 cookies per domain. */
 const MOST_COOKIES = 50
@@ -203,7 +211,7 @@ function expectSeconds (name: string, value: unknown): void {
 
 const STORE_METHODS = ['add', 'load', 'follow', 'close']
 /** Keys the plugin itself keeps in the session. */
-const RESERVED_KEYS = ['_permanent', '_issued_at', '_session_id', '_flashes']
+const RESERVED_KEYS: readonly string[] = [...STAMP_KEYS, FLASHES_KEY]
 
 function resolveRevocation (revocation: unknown): RevocationOptions | undefined {
   if (revocation === undefined) return undefined
@@ -255,9 +263,9 @@ export function resolveOptions (options: CookieSessionOptions, serverMaxHeaderBy
   const fallbackNames = resolveFallbackFormats(options.fallbackFormats, formatName)
   const secrets = resolveSecrets(options.secret, Math.min(format.minimumSecretBytes, ...fallbackNames.map((name) => FORMATS[name].minimumSecretBytes)))
   checkSecretsFitFormats(secrets, formatName, fallbackNames)
-  const { cookieName = 'session', lifetimeSeconds = 2_678_400, absoluteLifetimeSeconds, maxJsonBytes = DEFAULT_MAX_JSON_BYTES } = options
+  const { cookieName = DEFAULT_NAME, lifetimeSeconds = DEFAULT_LIFETIME_SECONDS, absoluteLifetimeSeconds, maxJsonBytes = DEFAULT_MAX_JSON_BYTES } = options
   if (typeof cookieName !== 'string') throw new InvalidOptionError(`option "cookieName" must be a string, got ${typeof cookieName}`)
-  const { sessionName = 'session' } = options
+  const { sessionName = DEFAULT_NAME } = options
   if (typeof sessionName !== 'string' || !IDENTIFIER.test(sessionName)) {
     throw new InvalidOptionError(`option "sessionName" must be a JavaScript identifier such as 'adminSession' (it becomes request.adminSession), got ${JSON.stringify(sessionName)}`)
   }
