@@ -1,18 +1,18 @@
 import fastifyCookie from '@fastify/cookie'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
-import type { CookieOptions } from './lib/cookies/cookie-writer.js'
 import { ERROR_CLASSES, ERROR_CODES } from './lib/base/errors.js'
+import type { CookieOptions } from './lib/cookies/cookie-writer.js'
 import { assertFlashIsFree, flashAttacher, type FlashedMessage, type FlashedMessagesOptions, type FlashRequest as FlashRequestMethods, kTakenFlashes } from './lib/plugin/flash.js'
 import { type CookieSessionOptions, resolveOptions } from './lib/plugin/options.js'
-import { RevocationList } from './lib/revocation/revocation-list.js'
-import { redisRevocationStore, type RedisClientLike, type RedisRevocationStoreOptions as RedisRevocationStoreOptionsType } from './lib/revocation/redis-store.js'
+import { CookieSessionInterface } from './lib/plugin/session-interface.js'
+import { kSessionRegistry, type SessionChoice, SessionRegistry } from './lib/plugin/session-registry.js'
 import { memoryRevocationStore } from './lib/revocation/memory-store.js'
+import { redisRevocationStore, type RedisClientLike, type RedisRevocationStoreOptions as RedisRevocationStoreOptionsType } from './lib/revocation/redis-store.js'
+import { RevocationList } from './lib/revocation/revocation-list.js'
 import { type RevocationStore } from './lib/revocation/store.js'
 import { type Session, turnedOffSession } from './lib/session/session.js'
 import { type ResponseWithHeaders, type SessionCookieData as SessionCookieDataOf, SessionCookies } from './lib/testing/session-cookies.js'
-import { CookieSessionInterface } from './lib/plugin/session-interface.js'
-import { kSessionRegistry, type SessionChoice, SessionRegistry } from './lib/plugin/session-registry.js'
 
 /** The registry of the app's sessions and what reaches every one of them, decorated by the first registration. */
 function decorateOnce (fastify: FastifyInstance): SessionRegistry {

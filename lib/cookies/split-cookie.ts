@@ -1,6 +1,6 @@
-import type { CookieWriter } from './cookie-writer.js'
 import { MAX_COOKIE_BYTES, MAX_INCOMING_COOKIE_LENGTH } from '../base/browser-limits.js'
 import { Refusal } from '../base/refusal.js'
+import type { CookieWriter } from './cookie-writer.js'
 
 export interface SplitCookieOptions {
   cookie: CookieWriter

@@ -1,6 +1,6 @@
 import { type Cipher, createCipheriv, createDecipheriv, hkdfSync, randomFillSync } from 'node:crypto'
-import { checkAge, type Sealer, type Unsealed } from './sealer.js'
 import { Refusal } from '../base/refusal.js'
+import { checkAge, type Sealer, type Unsealed } from './sealer.js'
 
 /** The first byte of every encrypted cookie; a new layout gets a new number and new key labels. */
 const FORMAT_VERSION = 1

@@ -1,5 +1,5 @@
-import { checkAge, type Sealer, type Unsealed } from './sealer.js'
 import { Refusal } from '../base/refusal.js'
+import { checkAge, type Sealer, type Unsealed } from './sealer.js'
 import type { Signer } from './signer.js'
 
 /**

@@ -1,6 +1,6 @@
 import { UnstorableValueError } from '../base/errors.js'
-import { parseJson, TooDeepError } from './json-parse.js'
 import { Refusal } from '../base/refusal.js'
+import { parseJson, TooDeepError } from './json-parse.js'
 import { type Compress, createCompressor, createDecompressor, type Decompress, TooLargeError } from './zlib-stream.js'
 
 export type SessionRecord = Map<string, unknown>

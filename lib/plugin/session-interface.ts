@@ -1,17 +1,16 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { type SessionCodec } from '../codec/session-codec.js'
+import { MAX_COOKIE_BYTES } from '../base/browser-limits.js'
+import { nowSeconds } from '../base/clock.js'
 import { type CookieSessionError, CookieTooLargeError, HeadersSentError, ownError } from '../base/errors.js'
 import { createSessionCodec } from '../codec/create-codec.js'
-import { MAX_COOKIE_BYTES } from '../base/browser-limits.js'
-import type { ResolvedOptions } from './options.js'
+import { type SessionCodec } from '../codec/session-codec.js'
+import { MAX_SAME_NAME_COOKIES, sameNameCookieValues } from '../cookies/request-cookies.js'
+import { SplitCookie } from '../cookies/split-cookie.js'
 import type { RevocationList } from '../revocation/revocation-list.js'
 import { IncomingCookie } from '../session/incoming-cookie.js'
 import { Session } from '../session/session.js'
-import { MAX_SAME_NAME_COOKIES, sameNameCookieValues } from '../cookies/request-cookies.js'
-import { SplitCookie } from '../cookies/split-cookie.js'
-import { nowSeconds } from '../base/clock.js'
+import type { ResolvedOptions } from './options.js'
 
-export const VERIFIED_CACHE_BYTES = 2 * 1024 * 1024
 const VARY_HAS_COOKIE = /(?:^|,)\s*(?:cookie|\*)\s*(?:,|$)/i
 /** A response a shared cache may store and hand to other users. */
 const SHARED_CACHE_DIRECTIVE = /(?:^|,)\s*(?:public|s-maxage\s*=)/i
@@ -31,6 +30,19 @@ function varyByCookie (target: HeaderTarget): void {
     target.header('vary', `${String(vary)}, Cookie`)
   }
 }
+
+/** What the response does with the session cookie. */
+type SaveDecision = { action: 'leave' } | { action: 'delete', secure: boolean } | SendDecision
+
+/** A new cookie, sealed at `nowSeconds`; `maxAgeSeconds` for a permanent session. */
+interface SendDecision {
+  action: 'send'
+  secure: boolean
+  nowSeconds: number
+  maxAgeSeconds: number | undefined
+}
+
+const LEAVE: SaveDecision = { action: 'leave' }
 
 /**
  * Flask's session interface: makes a session from the request's cookie and, at the end of
@@ -72,8 +84,9 @@ export class CookieSessionInterface {
   }
 
   /**
-   * Flask's `save_session`, once per request. Returns an error for Fastify's error handler
-   * when the session cannot be sent.
+   * Flask's `save_session`, once per request, in its steps: decide what the response does with
+   * the cookie, seal the session, fit it into one cookie or split pieces, write the headers.
+   * Returns an error for Fastify's error handler when the session cannot be sent.
    */
   saveSession (request: FastifyRequest, target: HeaderTarget): CookieSessionError | undefined {
     const session = this.sessionOf(request)
@@ -82,34 +95,41 @@ export class CookieSessionInterface {
     // A route that never used the session leaves its cookie as it came: not verified, refreshed or
     // deleted, so static files and health checks pay nothing for it (the README's "When the cookie is sent").
     if (!session.touched) return undefined
-    const { incoming } = session
-    incoming.open()
-    if (incoming.refusal !== undefined) request.log.debug({ reason: incoming.refusal.code, detail: incoming.refusal.detail }, 'fastify-cookie-session: ignored the session cookie')
-    const ignoredCookieCount = incoming.ignoredCopies
-    if (ignoredCookieCount > 0) {
-      request.log.debug(`fastify-cookie-session: ignored ${ignoredCookieCount} more cookies named "${this.#options.cookieName}" (only the first ${MAX_SAME_NAME_COOKIES} distinct values are tried)`)
-    }
-    let changed: boolean
     try {
-      changed = session.detectChanges()
+      const decision = this.#decide(request, session, target)
+      if (decision.action === 'leave') return undefined
+      const { secure } = decision
+      const headers = decision.action === 'delete'
+        ? [this.#options.cookie.deletionHeader(secure)]
+        : this.#fit(request, this.seal(session, decision.nowSeconds), decision)
+      this.#writeHeaders(request, target, headers, secure, session.incoming.pieceCount)
     } catch (error) {
       return ownError(error)
     }
+    return undefined
+  }
+
+  /**
+   * What the response does with the cookie, by Flask's rules: a changed session is sent; an
+   * emptied one, or a bad cookie under an empty session, is deleted; an unchanged one is sent
+   * again only to refresh a permanent session or to seal anew what an old secret, an old format
+   * or an older set of stamps sealed. Throws when the data can no longer be serialized.
+   */
+  #decide (request: FastifyRequest, session: Session, target: HeaderTarget): SaveDecision {
+    const { incoming } = session
+    incoming.open()
+    this.#logIncoming(request, incoming)
+    const changed = session.detectChanges()
     if (session.accessed) varyByCookie(target)
     const secure = this.#isSecure(request)
     const cacheControl = target.getHeader('cache-control')
     // A cookie that only refreshes, re-signs or deletes a bad one can wait for a private response; a change cannot.
     const sharedCacheable = cacheControl !== undefined && SHARED_CACHE_DIRECTIVE.test(String(cacheControl))
     if (changed && sharedCacheable) this.#warnSharedCacheable(request, String(cacheControl))
-    const incomingPieces = incoming.pieceCount
     if (session.isEmpty) {
       // An ignored copy may be a good cookie: only delete when every copy was looked at.
-      const deleteBadCookie = incoming.refusal !== undefined && ignoredCookieCount === 0 && !sharedCacheable
-      if (changed || deleteBadCookie) {
-        this.#setCookie(request, target, this.#options.cookie.deletionHeader(secure), secure)
-        this.#deletePieces(request, target, secure, 1, incomingPieces)
-      }
-      return undefined
+      const deleteBadCookie = incoming.refusal !== undefined && incoming.ignoredCopies === 0 && !sharedCacheable
+      return changed || deleteBadCookie ? { action: 'delete', secure } : LEAVE
     }
     const permanent = session.isPermanent
     // Stamping a cookie from before revocation was on (an id, a start) is a refresh too.
@@ -118,33 +138,44 @@ export class CookieSessionInterface {
     // Unchanged and signed this very second, the refreshed cookie would be the one the browser
     // holds, byte for byte (in the encrypted format, the same content under a new nonce).
     const refresh = permanent && this.#options.refreshEachRequest && session.unchangedCookie()?.timestampSeconds !== now
-    if (!changed && (sharedCacheable || (!refresh && !resign))) return undefined
-    const maxAgeSeconds = permanent ? this.#options.lifetimeSeconds : undefined
-    let value: string
-    try {
-      value = this.seal(session, now)
-    } catch (error) {
-      return ownError(error)
-    }
-    const header = this.#options.cookie.header(value, secure, maxAgeSeconds, now)
-    let headers = [header]
-    if (header.length > MAX_COOKIE_BYTES) {
-      if (this.#split !== undefined) {
-        const split = this.#split.headers(value, secure, maxAgeSeconds, now)
-        if (typeof split === 'string') return new CookieTooLargeError(`${split}; store less in the session (an id, not the record), or raise maxCookies and the server's maxHeaderSize`)
-        headers = split
-      } else {
-        const message = `the "${this.#options.cookieName}" cookie is ${header.length} bytes, over the ${MAX_COOKIE_BYTES}-byte limit of browsers; store less in the session (an id, not the record)`
-        if (this.#options.oversizedCookie === 'error') return new CookieTooLargeError(`${message}, or set oversizedCookie: 'warn' to send it anyway (or 'split')`)
-        request.log.warn(`fastify-cookie-session: ${message}; sent anyway because oversizedCookie is 'warn'`)
-      }
-    }
-    for (const pieceHeader of headers) this.#setCookie(request, target, pieceHeader, secure)
-    this.#deletePieces(request, target, secure, headers.length, incomingPieces)
-    return undefined
+    if (!changed && (sharedCacheable || (!refresh && !resign))) return LEAVE
+    return { action: 'send', secure, nowSeconds: now, maxAgeSeconds: permanent ? this.#options.lifetimeSeconds : undefined }
   }
 
-  /** This registration's session on `request`; none on a route with `config: { session: false }`. */
+  /** Why the incoming cookie was not used, at debug level: never the client's business, and never a 500. */
+  #logIncoming (request: FastifyRequest, incoming: IncomingCookie): void {
+    const { refusal, ignoredCopies } = incoming
+    if (refusal !== undefined) request.log.debug({ reason: refusal.code, detail: refusal.detail }, 'fastify-cookie-session: ignored the session cookie')
+    if (ignoredCopies > 0) {
+      request.log.debug(`fastify-cookie-session: ignored ${ignoredCopies} more cookies named "${this.#options.cookieName}" (only the first ${MAX_SAME_NAME_COOKIES} distinct values are tried)`)
+    }
+  }
+
+  /**
+   * The Set-Cookie headers that carry `value`: one cookie, or split pieces with
+   * `oversizedCookie: 'split'`. Too large for that, it throws `FST_COOKIE_SESSION_COOKIE_TOO_LARGE`,
+   * unless `oversizedCookie` is `'warn'`, which sends the one cookie anyway and says so.
+   */
+  #fit (request: FastifyRequest, value: string, { secure, maxAgeSeconds, nowSeconds }: SendDecision): string[] {
+    const header = this.#options.cookie.header(value, secure, maxAgeSeconds, nowSeconds)
+    if (header.length <= MAX_COOKIE_BYTES) return [header]
+    if (this.#split !== undefined) {
+      const split = this.#split.headers(value, secure, maxAgeSeconds, nowSeconds)
+      if (typeof split === 'string') throw new CookieTooLargeError(`${split}; store less in the session (an id, not the record), or raise maxCookies and the server's maxHeaderSize`)
+      return split
+    }
+    const message = `the "${this.#options.cookieName}" cookie is ${header.length} bytes, over the ${MAX_COOKIE_BYTES}-byte limit of browsers; store less in the session (an id, not the record)`
+    if (this.#options.oversizedCookie === 'error') throw new CookieTooLargeError(`${message}, or set oversizedCookie: 'warn' to send it anyway (or 'split')`)
+    request.log.warn(`fastify-cookie-session: ${message}; sent anyway because oversizedCookie is 'warn'`)
+    return [header]
+  }
+
+  /** `headers` (the cookie, or its pieces), and the deletion of every piece the browser holds beyond them. */
+  #writeHeaders (request: FastifyRequest, target: HeaderTarget, headers: readonly string[], secure: boolean, incomingPieces: number): void {
+    for (const header of headers) this.#setCookie(request, target, header, secure)
+    this.#deletePieces(request, target, secure, headers.length, incomingPieces)
+  }
+
   /**
    * A WebSocket upgrade's response goes out before its handler runs (and `onSend` never comes):
    * the session counts as sent, so a change in the handler warns instead of vanishing.
@@ -153,6 +184,7 @@ export class CookieSessionInterface {
     this.sessionOf(request)?.markSaved(() => { warnLateChange(request, true) })
   }
 
+  /** This registration's session on `request`; none on a route with `config: { session: false }`. */
   sessionOf (request: FastifyRequest): Session | undefined {
     const session: unknown = (request as unknown as Record<string, unknown>)[this.#options.sessionName]
     return session instanceof Session ? session : undefined

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidOptionError } from '../base/errors.js'
-import { DEFAULT_NAME } from './options.js'
 import { requireRevocation, type RevocationList } from '../revocation/revocation-list.js'
+import { DEFAULT_NAME } from './options.js'
 import type { CookieSessionInterface } from './session-interface.js'
 
 /** One registration of the plugin, as the app-wide parts (`reply.commitSession()`, the test helpers) see it. */

@@ -1,7 +1,7 @@
+import { nowSeconds } from '../base/clock.js'
 import { UnverifiedCookieError } from '../base/errors.js'
 import type { CookieSessionInterface } from '../plugin/session-interface.js'
 import type { RegisteredSession } from '../plugin/session-registry.js'
-import { nowSeconds } from '../base/clock.js'
 
 /**
  * A session as a plain object, the way Flask's `dict(session)` shows it: `permanent` is the
