@@ -84,7 +84,7 @@ async function main () {
   await Promise.all(VARIANTS.map((variant) => apps[variant].close()))
 }
 
-/** What `openSession` and `saveSession` do per request, each way, timed on a real request. */
+/** What `createSession` and `saveSession` do per request, each way, timed on a real request. */
 function hookWork (app) {
   const sessionInterface = new CookieSessionInterface(resolveOptions({ secret: SECRET }))
   /** A reply that forgets the headers, so that a loop of refreshes does not pile up Set-Cookie lines. */
@@ -92,11 +92,11 @@ function hookWork (app) {
   let permanentCookie
   const work = {
     'open + save, session untouched' (request, reply) {
-      request.session = sessionInterface.openSession(request.cookies.session, request.headers.cookie)
+      request.session = sessionInterface.createSession(request.cookies.session, request.headers.cookie)
       sessionInterface.saveSession(request, reply)
     },
-    'open + save, permanent session untouched (refreshed: signed and sent again)' (request) {
-      request.session = sessionInterface.openSession(permanentCookie, permanentCookie)
+    'open + save, permanent session untouched (left as it came: an untouched route does not refresh it)' (request) {
+      request.session = sessionInterface.createSession(permanentCookie, permanentCookie)
       sessionInterface.saveSession(request, discardedHeaders)
     },
     'config: { session: false } check' (request, reply) {

@@ -113,7 +113,7 @@ interface EncryptedParts {
   tag: string
 }
 
-/** Version, key id and timestamp (sent in the clear, authenticated), the 24-byte nonce, and the 16-byte tag (lib/encrypted-sealer.ts). */
+/** Version, key id and timestamp (sent in the clear, authenticated), the 24-byte nonce, and the 16-byte tag (lib/crypto/encrypted-sealer.ts). */
 const ENCRYPTED_LAYOUT = { keyId: 1, timestamp: 5, nonce: 10, ciphertext: 34, tagBytes: 16 }
 
 /** The encrypted format's cookie, one base64url value of version ‖ key id ‖ timestamp ‖ nonce ‖ ciphertext ‖ tag; undefined for any other shape. */

@@ -6,7 +6,7 @@
  * chooses it.
  * - Code that reads the clock (everything behind `app.inject`, the revocation list) is stopped with
  *   `stubClock(t, NOW)` and moved with `clock.seconds = NOW + n`. The plugin reads the time only
- *   through `Date.now` (lib/clock.ts; the revocation list in milliseconds), so that one stub reaches
+ *   through `Date.now` (lib/base/clock.ts; the revocation list in milliseconds), so that one stub reaches
  *   all of it. No fake timers, and no Date.now swap of a test's own.
  * - A function that takes the time as an argument (`seal`, `verify`, `unseal`, a store's `load`) is
  *   handed a fixed number (`NOW`, `NOW + n`, or `clock.seconds` under a stub), never `Date.now()`.

@@ -1,3 +1,4 @@
+// What browsers accept of a cookie: the longest one kept, the longest one sent back.
 /** Browsers keep cookies up to about 4096 bytes; Flask's `MAX_COOKIE_SIZE` is 4093. */
 export const MAX_COOKIE_BYTES = 4093
 

@@ -1,7 +1,5 @@
-/**
- * The one place the plugin reads the time. It goes through `Date.now`, so a test moves time by
- * replacing `Date.now` (test/helpers.ts).
- */
+// The one place the time is read (`Date.now`, which tests stub).
+// Through `Date.now`, so a test moves time by replacing `Date.now` (test/helpers.ts).
 
 /** Cookies carry whole seconds, as in itsdangerous. */
 export function nowSeconds (): number {

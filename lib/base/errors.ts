@@ -1,3 +1,4 @@
+// The error codes, one class per code, and `ownError` for what a `catch` hands on.
 /** Every error the plugin raises carries one of these stable codes (listed in the README). */
 export const ERROR_CODES = {
   INVALID_OPTION: 'FST_COOKIE_SESSION_INVALID_OPTION',

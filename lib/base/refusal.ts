@@ -1,3 +1,4 @@
+// `Refusal`: why a cookie was refused, as a stable code and words.
 /**
  * Why a cookie was refused. The code is stable (tests, dashboards and docs/errors.md rely on it);
  * the detail is for people. Both go to the debug log, never to the client.

@@ -1,3 +1,4 @@
+// The session codec built from its settings: the current format, the fallback formats, the cache, the revocation check.
 import { FallbackSealer } from '../formats/fallback-sealer.js'
 import { type FormatPreset, readableFormat } from '../formats/preset.js'
 import { type RevocationCheck, SessionCodec } from './session-codec.js'

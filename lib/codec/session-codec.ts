@@ -1,3 +1,4 @@
+// Cookie value ⇄ session data (serializer, payload encoding, sealer), remembering recent verifications and the cookies it sealed.
 import { MAX_INCOMING_COOKIE_LENGTH } from '../base/browser-limits.js'
 import { Refusal } from '../base/refusal.js'
 import { checkAge, type Sealer } from '../crypto/sealer.js'

@@ -1,3 +1,4 @@
+// The keys the plugin stamps into a session (permanence, start, id), and the one place that reads and writes them.
 import { randomBytes } from 'node:crypto'
 import { nowMilliseconds } from '../base/clock.js'
 import type { SessionRecord } from '../payload/tagged-json.js'

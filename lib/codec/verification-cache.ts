@@ -1,3 +1,4 @@
+// Recent cookies keyed by their text, bounded by bytes, oldest out first.
 /** Memory for recent verifications, per registration (see `verifiedEntryBytes`): about 2,700 typical sessions, or 30 to 60 of the largest (a 4 KB cookie holding 16 KiB of JSON). */
 export const VERIFIED_CACHE_BYTES = 2 * 1024 * 1024
 

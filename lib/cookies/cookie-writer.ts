@@ -1,3 +1,4 @@
+// Checks the cookie attributes and writes the `Set-Cookie` text.
 import { InvalidOptionError } from '../base/errors.js'
 
 export type SameSite = 'lax' | 'strict' | 'none'

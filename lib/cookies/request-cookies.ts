@@ -1,3 +1,4 @@
+// Every copy of our cookie in a `Cookie` header (a parent domain's, another path's), up to a cap.
 /**
  * How many distinct values of our cookie are tried. A browser sends a few at most (ours, a
  * parent domain's, another path's); each try may cost an HMAC per secret, so a header with

@@ -1,3 +1,4 @@
+// `oversizedCookie: 'split'`: a cookie value cut into pieces and joined back.
 import { MAX_COOKIE_BYTES, MAX_INCOMING_COOKIE_LENGTH } from '../base/browser-limits.js'
 import { Refusal } from '../base/refusal.js'
 import type { CookieWriter } from './cookie-writer.js'

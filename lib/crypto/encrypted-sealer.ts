@@ -1,3 +1,4 @@
+// The encrypting sealer: XAES-256-GCM, keys and key ids by HKDF.
 import { type Cipher, createCipheriv, createDecipheriv, hkdfSync, randomFillSync } from 'node:crypto'
 import { Refusal } from '../base/refusal.js'
 import { checkAge, type Sealer, type Unsealed } from './sealer.js'

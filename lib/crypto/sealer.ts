@@ -1,3 +1,4 @@
+// What a sealer does: seal a payload with the time, unseal it with the age check.
 import { Refusal } from '../base/refusal.js'
 
 /** A value that passed the sealer's checks: authentic, and within its age. */

@@ -1,3 +1,4 @@
+// Keys, HMAC, constant-time verification (itsdangerous' `Signer`).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 
 export type Digest = 'sha1' | 'sha256' | 'sha512'

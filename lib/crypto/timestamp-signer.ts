@@ -1,3 +1,4 @@
+// The signing sealer, `payload.timestamp.signature` (itsdangerous' `TimestampSigner`).
 import { Refusal } from '../base/refusal.js'
 import { checkAge, type Sealer, type Unsealed } from './sealer.js'
 import type { Signer } from './signer.js'

@@ -1,3 +1,4 @@
+// `format: 'default'`: HMAC-SHA256 signed values bound to the cookie name.
 import { Signer } from '../crypto/signer.js'
 import { TimestampSigner } from '../crypto/timestamp-signer.js'
 import type { SerializerOptions } from '../payload/tagged-json.js'

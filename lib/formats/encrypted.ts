@@ -1,3 +1,4 @@
+// `format: 'encrypted'`: the default format's JSON, sealed with XAES-256-GCM.
 import { EncryptedSealer } from '../crypto/encrypted-sealer.js'
 import { OUR_SERIALIZER } from './default.js'
 import type { FormatPreset } from './preset.js'

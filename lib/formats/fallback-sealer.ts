@@ -1,3 +1,4 @@
+// The current format's sealer that also opens `fallbackFormats`' cookies.
 import { Refusal } from '../base/refusal.js'
 import type { Sealer, Unsealed } from '../crypto/sealer.js'
 import type { PayloadEncoding } from '../payload/payload-encoding.js'

@@ -1,3 +1,4 @@
+// `format: 'flask'`: Flask's own session cookie, byte for byte.
 import { Signer } from '../crypto/signer.js'
 import { TimestampSigner } from '../crypto/timestamp-signer.js'
 import { DEFAULT_MAX_JSON_BYTES, type FormatPreset } from './preset.js'

@@ -1,3 +1,4 @@
+// What a cookie format is (a preset of the layers below), and a format opened for the app's secrets.
 import type { Sealer } from '../crypto/sealer.js'
 import { JSON_TEXT, type PayloadEncoding } from '../payload/payload-encoding.js'
 import { type SerializerOptions, TaggedJsonSerializer } from '../payload/tagged-json.js'

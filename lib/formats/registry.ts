@@ -1,3 +1,4 @@
+// Every format by its `format` name.
 import { DEFAULT_FORMAT } from './default.js'
 import { ENCRYPTED_FORMAT } from './encrypted.js'
 import { FLASK_FORMAT } from './flask.js'

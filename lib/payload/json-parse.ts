@@ -1,3 +1,4 @@
+// A strict JSON reader with a depth limit, exact for integers past 2^53.
 /**
  * A strict JSON reader that keeps integers exact: an integer whose text is not a JS number's
  * own spelling (Python writes any size) comes back as a `bigint`. It is only used when the text has a

@@ -1,3 +1,4 @@
+// How JSON text becomes the payload a sealer takes and back, and the encoding that keeps the text as it is.
 import type { Refusal } from '../base/refusal.js'
 
 /** How JSON text becomes the payload a sealer takes, and back. */

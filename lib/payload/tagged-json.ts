@@ -1,3 +1,4 @@
+// Session data ⇄ JSON with Flask's tags, and JSON ⇄ a base64url payload, zlib-compressed when that pays.
 import { UnstorableValueError } from '../base/errors.js'
 import { Refusal } from '../base/refusal.js'
 import { parseJson, TooDeepError } from './json-parse.js'

@@ -1,3 +1,4 @@
+// zlib through one reused native handle, with Node's one-shot calls as the fallback.
 import { constants, Deflate, deflateSync, Inflate, inflateSync } from 'node:zlib'
 
 /**

@@ -1,3 +1,4 @@
+// Flask's message flashing on top of the session (`flash: true`).
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import { InvalidOptionError } from '../base/errors.js'
 import { tuple } from '../payload/tagged-json.js'

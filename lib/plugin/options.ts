@@ -1,3 +1,4 @@
+// Checks the options and fills in their defaults.
 import { maxHeaderSize as nodeMaxHeaderBytes } from 'node:http'
 import { MAX_INCOMING_COOKIE_LENGTH } from '../base/browser-limits.js'
 import { InvalidOptionError, WeakSecretError } from '../base/errors.js'
@@ -144,7 +145,7 @@ function resolveSecrets (secret: unknown, minimumBytes: number): Buffer[] {
   })
 }
 
-/** A name `request.adminSession` can use: a plain JavaScript identifier. The names Fastify and other plugins already use on the request are refused against the app, in lib/session-registry.ts. */
+/** A name `request.adminSession` can use: a plain JavaScript identifier. The names Fastify and other plugins already use on the request are refused against the app, in lib/plugin/session-registry.ts. */
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 
 /** Random bytes take many values; 32 of them take 8 or more all but never (hex text too), while `'a'.repeat(32)` or a zeroed Buffer take one. */

@@ -1,3 +1,4 @@
+// Flask's session interface: a session for each request, and at its end whether to send, refresh or delete the cookie.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { MAX_COOKIE_BYTES } from '../base/browser-limits.js'
 import { nowSeconds } from '../base/clock.js'

@@ -1,3 +1,4 @@
+// The app's sessions: unique names and cookies, and what reaches all of them (`commitSession`, revocation, the test helpers).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidOptionError } from '../base/errors.js'
 import { requireRevocation, type RevocationList } from '../revocation/revocation-list.js'

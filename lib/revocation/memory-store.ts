@@ -1,3 +1,4 @@
+// `memoryRevocationStore()`: the revocation list of one process.
 import type { RevocationEntry, RevocationFollower, RevocationStore } from './store.js'
 
 /** A list for one process (or several apps in one process), and for tests. It is lost when the process ends. */

@@ -1,3 +1,4 @@
+// `redisRevocationStore()`: the revocation list shared through Redis (a sorted set and a channel).
 import { InvalidOptionError, RevocationFailedError } from '../base/errors.js'
 import type { RevocationEntry, RevocationStore } from './store.js'
 

@@ -1,3 +1,4 @@
+// This instance's mirror of the shared revocation list, checked on every verification.
 import { nowMilliseconds } from '../base/clock.js'
 import { InvalidRevocationError } from '../base/errors.js'
 import { Refusal } from '../base/refusal.js'

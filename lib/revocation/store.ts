@@ -1,3 +1,4 @@
+// What a revocation store does, and the entries it keeps.
 /** One revocation: every cookie of the session `id`, or every session of the user `id` that began before `revokedAtMs`. */
 export interface RevocationEntry {
   kind: 'session' | 'user'

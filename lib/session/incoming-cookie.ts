@@ -1,3 +1,4 @@
+// The session cookie a request brought, verified on first use.
 import { nowSeconds } from '../base/clock.js'
 import { Refusal } from '../base/refusal.js'
 import type { OpenedCookie, SessionCodec } from '../codec/session-codec.js'

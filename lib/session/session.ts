@@ -1,3 +1,4 @@
+// `request.session`: the app's mapping, with Flask's rules.
 import { InvalidOptionError } from '../base/errors.js'
 import type { SessionCodec, VerifiedCookie } from '../codec/session-codec.js'
 import { isPermanent, newSessionId, PERMANENT_KEY, sessionIdOf, type SessionIdentity, userIdOf } from '../codec/stamps.js'
@@ -11,7 +12,7 @@ type Key<Data> = keyof Data & string
  * `request.session`: a mapping with Flask's session rules. The cookie is verified and
  * parsed on first use, so a route that never touches the session pays nothing for it.
  *
- * Members marked internal are the session interface's view (`lib/session-interface.ts`).
+ * Members marked internal are the session interface's view (`lib/plugin/session-interface.ts`).
  */
 export class Session<Data extends object = Record<string, unknown>> {
   readonly #codec: SessionCodec

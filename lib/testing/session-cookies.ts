@@ -1,3 +1,4 @@
+// The test helpers: a signed cookie for given data, the verified session of a response.
 import { nowSeconds } from '../base/clock.js'
 import { UnverifiedCookieError } from '../base/errors.js'
 import type { CookieSessionInterface } from '../plugin/session-interface.js'
