@@ -85,8 +85,21 @@ t.test('a reused handle writes what a new stream writes, whatever it compressed 
     if (compress(input, expected.length)?.equals(expected) !== true) differing++
   }
   t.equal(differing, 0, 'every output is deflateSync\'s')
+  // One long session, then many shorter ones of any length: the window beyond each short one's
+  // scrub still holds the long one's bytes, which a later, longer input must not find either.
+  let differingAfterLong = 0
+  for (let round = 0; round < 20; round++) {
+    const long = text(6000)
+    compress(long, long.length)
+    for (let index = 0; index < 100; index++) {
+      const input = text(20 + Math.floor(random() * 1500))
+      const expected = deflateSync(input)
+      if (compress(input, expected.length)?.equals(expected) !== true) differingAfterLong++
+    }
+  }
+  t.equal(differingAfterLong, 0, 'nor after shorter ones in between')
   const longest = 32 * 1024 - 262
-  t.ok(deflateSync(Buffer.alloc(longest)).length < 1024, 'the zeros that scrub the window after the longest input compress into the scratch buffer')
+  t.ok(deflateSync(Buffer.alloc(longest + 258)).length < 1024, 'the zeros that scrub the window before the longest input compress into the scratch buffer')
   const long = text(longest)
   const expected = deflateSync(long)
   t.ok(compress(long, long.length)?.equals(expected), 'the longest input the handle takes')

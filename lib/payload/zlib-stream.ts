@@ -36,7 +36,7 @@ interface ReusableHandle {
   runDiscarding (input: Buffer): void
 }
 
-/** Deflating zeros gives a few bytes (53 for 32,506 of them), so this holds any scrub's output. */
+/** Deflating zeros gives a few bytes (53 for 32,764 of them), so this holds any scrub's output. */
 const SCRUB_OUTPUT_BYTES = 1024
 
 function reusableHandle (stream: object, failurePrefix: string): ReusableHandle | undefined {
@@ -76,6 +76,8 @@ function reusableHandle (stream: object, failurePrefix: string): ReusableHandle 
  * maxJsonBytes is 16 KiB by default) take the one-shot call.
  */
 const REUSED_HANDLE_MAX_INPUT_BYTES = 32 * 1024 - 262
+/** The longest match deflate looks for (MAX_MATCH): how far past its input it reads. */
+const LONGEST_MATCH_BYTES = 258
 
 function deflateOnce (input: Buffer, maxBytes: number): Buffer | undefined {
   const compressed = deflateSync(input)
@@ -89,24 +91,29 @@ function deflateOnce (input: Buffer, maxBytes: number): Buffer | undefined {
  * writes the same bytes as `deflateSync` whatever the size of its output buffer.
  *
  * While it looks for the longest match, deflate reads up to 258 bytes past the end of its input,
- * and a reset does not clear the window: the bytes the last session left there would steer
- * which match is chosen, so a session's cookie would depend on, and tell something of, the
- * session compressed before it, another user's (a compression side channel). Each input is
- * therefore followed by as many zeros, run through the handle and thrown away, which leaves the
- * window as a new stream finds it: the output is `deflateSync`'s, whatever came before.
+ * and a reset does not clear the window: the bytes an earlier, longer session left there would
+ * steer which match is chosen, so a session's cookie would depend on, and tell something of,
+ * another user's session (a compression side channel). So the handle keeps count of how far its
+ * window holds other sessions' bytes, and before an input shorter than that, it runs zeros
+ * through the handle (thrown away) over the part the input's matches could read: the output is
+ * `deflateSync`'s, whatever came before. Sessions of one size, or growing, pay nothing for it.
  */
 export function createCompressor (stream: object = new Deflate()): Compress {
   const reusable = reusableHandle(stream, 'zlib could not compress: ')
   let compress: Compress = deflateOnce
   if (reusable !== undefined) {
-    const zeros = Buffer.alloc(REUSED_HANDLE_MAX_INPUT_BYTES)
+    const zeros = Buffer.alloc(REUSED_HANDLE_MAX_INPUT_BYTES + LONGEST_MATCH_BYTES)
+    /** The window's bytes from here on are zeros; before it, earlier inputs may have left theirs. */
+    let dirtyBytes = 0
     compress = (input, maxBytes) => {
       if (input.length > REUSED_HANDLE_MAX_INPUT_BYTES) return deflateOnce(input, maxBytes)
-      try {
-        return reusable.run(input, maxBytes)
-      } finally {
-        reusable.runDiscarding(zeros.subarray(0, input.length))
+      if (dirtyBytes > input.length) {
+        const scrubbedBytes = Math.min(dirtyBytes, input.length + LONGEST_MATCH_BYTES)
+        reusable.runDiscarding(zeros.subarray(0, scrubbedBytes))
+        if (scrubbedBytes === dirtyBytes) dirtyBytes = 0
       }
+      dirtyBytes = Math.max(dirtyBytes, input.length)
+      return reusable.run(input, maxBytes)
     }
   }
   // Below the shortest stream no input can fit: nothing to try (and the native write is never given a negative length).
